@@ -1,0 +1,1 @@
+"""HTTP: the FastAPI app factory, routers, dependencies, error rendering and web pages."""

@@ -1,0 +1,71 @@
+"""The FastAPI app factory. Everything expensive is built once in the lifespan and closed on shutdown."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from api import errors
+from api.middleware import BodySizeLimit
+from api.routers import directory, health, practices, search
+from api.web import pages
+from core.settings import Settings
+from schemas.common import Problem
+from services.runtime import Runtime
+from services.seeding import seed_if_empty
+
+logger = logging.getLogger(__name__)
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    """Build the app. Tests may hand in a ready ``runtime``; it is then theirs to close."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = runtime is None
+        rt: Runtime = runtime if runtime is not None else await run_in_threadpool(Runtime.build, settings)
+        if owned and settings.seed_on_first_start:
+            await run_in_threadpool(seed_if_empty, rt.sessions, settings.seed_dir)
+        if owned and settings.run_worker:
+            rt.start_worker()
+        app.state.runtime = rt
+        try:
+            yield
+        finally:
+            if owned:
+                await run_in_threadpool(rt.close)
+
+    app = FastAPI(
+        title="Praktijkbank",
+        version="1.0.0",
+        summary="Best practices of the Dutch social domain, findable by meaning and by the people behind them.",
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    errors.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (practices, search, directory, health):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(health.router)  # /healthz and /readyz also at the root, for orchestrators
+    app.include_router(pages.router)
+
+    original_openapi = app.openapi
+
+    def openapi() -> dict[str, object]:
+        schema = original_openapi()
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = Problem.model_json_schema()
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,126 @@
+"""Every error leaves as RFC 9457 problem+json naming the wrong field. One place renders them all."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.errors import PraktijkbankError
+
+logger = logging.getLogger(__name__)
+PROBLEM_BASE = "https://praktijkbank.nl/problems/"
+PROBLEM_JSON = "application/problem+json"
+
+_TITLES = {
+    400: "Ongeldig verzoek",
+    401: "Niet aangemeld",
+    403: "Geen toegang",
+    404: "Niet gevonden",
+    405: "Methode niet toegestaan",
+    406: "Niet aanvaardbaar",
+    413: "Verzoek te groot",
+    415: "Mediatype niet ondersteund",
+    422: "Ongeldige invoer",
+    429: "Te veel verzoeken",
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    request: Request | None = None,
+    slug: str | None = None,
+    title: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + (slug or str(status)),
+        "title": title or _TITLES.get(status, "Fout"),
+        "status": status,
+        "detail": detail,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    if errors:
+        body["errors"] = errors
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    """('body', 'authors', 1) -> 'authors[1]'; ('query', 'theme') -> 'theme'."""
+    parts = list(loc[1:]) if loc and loc[0] in ("body", "query", "path", "header") else list(loc)
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or str(loc[0] if loc else "body")
+
+
+async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = []
+    for error in exc.errors():
+        loc = error.get("loc", ())
+        kind = error.get("type", "")
+        if kind == "json_invalid":
+            return problem(
+                400,
+                "the body is not valid JSON",
+                request=request,
+                slug="invalid-json",
+                errors=[{"field": "body", "message": str(error.get("ctx", {}).get("error", "invalid JSON"))}],
+            )
+        message = error.get("msg", "invalid")
+        if kind == "extra_forbidden":
+            message = "unknown field"
+        errors.append({"field": _field(loc), "message": message, "in": str(loc[0]) if loc else "body"})
+    fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
+    return problem(422, f"invalid input: {fields}", request=request, slug="invalid-input", errors=errors)
+
+
+async def _domain(request: Request, exc: PraktijkbankError) -> JSONResponse:
+    errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
+    headers = {"ETag": str(exc.extra["current_etag"])} if "current_etag" in exc.extra else None
+    return problem(
+        exc.status,
+        exc.detail,
+        request=request,
+        slug=exc.type_slug,
+        title=exc.title,
+        errors=errors,
+        headers=headers,
+    )
+
+
+async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    detail = exc.detail if isinstance(exc.detail, str) else "error"
+    return problem(exc.status_code, detail, request=request, headers=getattr(exc, "headers", None))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(500, "an unexpected error occurred; it has been logged", request=request)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+    app.add_exception_handler(PraktijkbankError, _domain)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "model": None,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        "description": _TITLES.get(status, "Fout"),
+    }
+    for status in (400, 404, 412, 413, 422, 428)
+}

@@ -1,0 +1,151 @@
+"""Practices: create, read, change (with If-Match), archive, delete, list, history, similar."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from api.deps import PolicyDep, SearcherDep, SessionDep
+from api.errors import ERROR_RESPONSES
+from api.routers.common import (
+    FiltersDep,
+    decode_cursor,
+    encode_cursor,
+    find_practice,
+    resolve_id,
+    to_search_hit,
+)
+from core.errors import NotFound, PreconditionRequired
+from schemas.directory import Page
+from schemas.practices import (
+    PracticeCreate,
+    PracticeRead,
+    PracticeSummary,
+    PracticeUpdate,
+    PracticeVersionRead,
+)
+from schemas.search import SearchHit
+from services import practices as service
+from services import search as search_service
+from storage.repositories import practices as repo
+
+router = APIRouter(prefix="/practices", tags=["practices"], responses=ERROR_RESPONSES)
+
+
+@router.get("", response_model=Page[PracticeSummary])
+def list_practices(
+    session: SessionDep,
+    policy: PolicyDep,
+    filters: FiltersDep,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[PracticeSummary]:
+    """List practices you may read, newest first, with filters and cursor pagination."""
+    rows, after = repo.page(session, filters, policy.practice_clause(), after=decode_cursor(cursor), limit=limit)
+    items = [PracticeSummary.model_validate(service.to_read(p).model_dump()) for p in rows]
+    return Page[PracticeSummary](items=items, next_cursor=encode_cursor(after))
+
+
+@router.post("", response_model=PracticeRead, status_code=status.HTTP_201_CREATED)
+def create_practice(data: PracticeCreate, session: SessionDep, response: Response) -> PracticeRead:
+    """Publish or draft a new practice; it is indexed for search shortly after."""
+    practice = service.create(session, data)
+    response.headers["ETag"] = service.etag(practice)
+    response.headers["Location"] = f"/api/v1/practices/{practice.id}"
+    return service.to_read(practice)
+
+
+@router.get("/{ref}", response_model=PracticeRead)
+def get_practice(ref: str, session: SessionDep, policy: PolicyDep, response: Response) -> PracticeRead:
+    """One practice by id or slug; its ETag is needed to change it."""
+    practice = find_practice(session, ref, policy)
+    response.headers["ETag"] = service.etag(practice)
+    return service.to_read(practice)
+
+
+@router.patch("/{ref}", response_model=PracticeRead)
+def update_practice(
+    ref: str,
+    data: PracticeUpdate,
+    session: SessionDep,
+    policy: PolicyDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=200)] = None,
+) -> PracticeRead:
+    """Change some fields. Requires `If-Match` with the ETag you read; a stale one gets 412 and changes nothing."""
+    if if_match is None:
+        raise PreconditionRequired("send If-Match with the ETag of the version you changed", field="If-Match")
+    practice = service.update(session, resolve_id(session, ref), data, if_match=if_match, policy=policy)
+    response.headers["ETag"] = service.etag(practice)
+    return service.to_read(practice)
+
+
+@router.post("/{ref}/archive", response_model=PracticeRead)
+def archive_practice(
+    ref: str,
+    session: SessionDep,
+    policy: PolicyDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=200)] = None,
+) -> PracticeRead:
+    """Archive a practice: it stays readable with its history but leaves search."""
+    practice = service.archive(session, resolve_id(session, ref), policy=policy, if_match=if_match)
+    response.headers["ETag"] = service.etag(practice)
+    return service.to_read(practice)
+
+
+@router.delete("/{ref}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_practice(
+    ref: str,
+    session: SessionDep,
+    policy: PolicyDep,
+    if_match: Annotated[str | None, Header(max_length=200)] = None,
+) -> Response:
+    """Delete a practice with its history; it leaves the index with the next worker run."""
+    service.delete(session, resolve_id(session, ref), policy=policy, if_match=if_match)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{ref}/versions", response_model=list[PracticeVersionRead])
+def list_versions(ref: str, session: SessionDep, policy: PolicyDep) -> list[PracticeVersionRead]:
+    """Every kept version of a practice, newest first."""
+    practice = find_practice(session, ref, policy)
+    return [
+        PracticeVersionRead(
+            version=v.version,
+            created_at=v.created_at,
+            note=v.note,
+            practice=PracticeRead.model_validate(v.snapshot),
+        )
+        for v in repo.versions(session, practice.id)
+    ]
+
+
+@router.get("/{ref}/versions/{version}", response_model=PracticeVersionRead)
+def get_version(ref: str, version: int, session: SessionDep, policy: PolicyDep) -> PracticeVersionRead:
+    """One kept version of a practice."""
+    practice = find_practice(session, ref, policy)
+    for v in repo.versions(session, practice.id):
+        if v.version == version:
+            return PracticeVersionRead(
+                version=v.version,
+                created_at=v.created_at,
+                note=v.note,
+                practice=PracticeRead.model_validate(v.snapshot),
+            )
+    raise NotFound(f"practice has no version {version}", field="version")
+
+
+@router.get("/{ref}/similar", response_model=list[SearchHit])
+def similar_practices(
+    ref: str,
+    session: SessionDep,
+    policy: PolicyDep,
+    searcher: SearcherDep,
+    limit: Annotated[int, Query(ge=1, le=20)] = 5,
+) -> list[SearchHit]:
+    """More like this: published practices close to this one."""
+    practice = find_practice(session, ref, policy)
+    hits = search_service.similar(session, searcher, policy, practice, limit=limit)
+    return [to_search_hit(h) for h in hits]

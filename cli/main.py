@@ -1,0 +1,168 @@
+"""``praktijkbank``: serve, import, export, reindex, worker."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+import click
+from tqdm import tqdm
+
+from core.settings import Settings
+from storage.database import unit_of_work
+from storage.repositories import index_tasks
+from storage.repositories import practices as repo
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    settings = Settings()
+    if data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": data_dir})
+    return settings
+
+
+data_dir_option = click.option(
+    "--data-dir", type=click.Path(path_type=Path), default=None, help="Overrides PRAKTIJKBANK_DATA_DIR."
+)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+def cli(verbose: bool) -> None:
+    """Praktijkbank: best practices of the Dutch social domain, with hybrid search."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@cli.command()
+@click.option("--host", default=None, help="Default 127.0.0.1 (PRAKTIJKBANK_HOST).")
+@click.option("--port", type=int, default=None, help="Default 8000 (PRAKTIJKBANK_PORT).")
+@data_dir_option
+def serve(host: str | None, port: int | None, data_dir: Path | None) -> None:
+    """Run the web service (migrations, seed data on first start, index worker included)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings(data_dir)
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+def _runtime(settings: Settings, *, recreate_index: bool = False):  # type: ignore[no-untyped-def]
+    from services.runtime import Runtime
+
+    return Runtime.build(settings, recreate_index=recreate_index)
+
+
+def _drain(runtime, total: int, desc: str) -> None:  # type: ignore[no-untyped-def]
+    with tqdm(total=total, desc=desc, unit="task", disable=total == 0) as bar:
+        runtime.worker.drain(progress=bar.update)
+
+
+@cli.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@data_dir_option
+def import_(path: Path, data_dir: Path | None) -> None:
+    """Import practices from a folder of Markdown files or a JSONL file (an export, or authored records)."""
+    from services.transfer import import_records, read_records
+
+    settings = _settings(data_dir)
+    runtime = _runtime(settings)
+    try:
+        records = list(read_records(path))
+        with (
+            tqdm(total=len(records), desc="import", unit="record") as bar,
+            unit_of_work(runtime.sessions) as session,
+        ):
+            report = import_records(session, records, progress=lambda: bar.update())
+        with unit_of_work(runtime.sessions) as session:
+            pending = index_tasks.backlog(session).pending
+        _drain(runtime, pending, "index")
+        runtime.index.optimize()
+    finally:
+        runtime.close()
+    click.echo(f"imported {report.created} practices, {report.skipped} already present, {len(report.errors)} errors")
+    for error in report.errors:
+        click.echo(f"  {error}", err=True)
+    if report.errors:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@data_dir_option
+def export(path: Path, data_dir: Path | None) -> None:
+    """Export organisations, people, communities and practices with all versions to JSONL."""
+    from services.transfer import export_records
+    from storage.database import make_engine, make_session_factory
+    from storage.migrate import upgrade
+
+    settings = _settings(data_dir)
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    count = 0
+    with unit_of_work(make_session_factory(engine)) as session, path.open("w", encoding="utf-8") as out:
+        total = repo.total(session)
+        with tqdm(total=total, desc="export", unit="practice") as bar:
+            for record in export_records(session):
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                if record["type"] == "practice":
+                    count += 1
+                    bar.update()
+    engine.dispose()
+    click.echo(f"exported {count} practices to {path}")
+
+
+@cli.command()
+@data_dir_option
+def reindex(data_dir: Path | None) -> None:
+    """Rebuild the whole index from SQL (after a model change, or to repair). Safe to interrupt and rerun."""
+    settings = _settings(data_dir)
+    from services.runtime import Runtime
+
+    # Tasks first, committed: if this is interrupted, the next start or run picks up where it stopped.
+    from storage.database import make_engine, make_session_factory
+    from storage.migrate import upgrade
+
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    with unit_of_work(make_session_factory(engine)) as session:
+        ids = repo.all_ids(session)
+        index_tasks.clear(session)
+        index_tasks.enqueue(session, ids)
+    engine.dispose()
+    runtime = Runtime.build(settings, recreate_index=True)
+    try:
+        _drain(runtime, len(ids), "reindex")
+        runtime.index.optimize()
+        indexed = runtime.index.count()
+    finally:
+        runtime.close()
+    click.echo(f"reindexed {len(ids)} practices; the index holds {indexed}")
+
+
+@cli.command()
+@data_dir_option
+def worker(data_dir: Path | None) -> None:
+    """Run an index worker on its own (production: PostgreSQL + Qdrant server, several workers)."""
+    settings = _settings(data_dir)
+    runtime = _runtime(settings)
+    runtime.start_worker()
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        runtime.close()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    signal.pause()
+
+
+def main() -> None:
+    cli()

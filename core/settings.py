@@ -1,0 +1,56 @@
+"""One settings object, read once from the environment (prefix ``PRAKTIJKBANK_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PRAKTIJKBANK_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Folder for the SQLite file and embedded index.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default is a SQLite file in the data folder."
+    )
+    qdrant_url: str | None = Field(
+        default=None,
+        description="Qdrant server or cluster URL; ':memory:' for qdrant-client's in-memory mode (tests). "
+        "Unset: the embedded engine in the data folder.",
+    )
+    qdrant_api_key: SecretStr | None = None
+    qdrant_collection: str = "praktijkbank"
+    embedding_model: str = Field(
+        default=BUNDLED_MODEL,
+        description="Sentence-transformers model name or local path; the default is the bundled model.",
+    )
+    embedding_batch_size: int = 32
+    torch_threads: int | None = Field(default=None, description="Torch CPU threads; default lets torch decide.")
+    seed_dir: Path = PROJECT_ROOT / "seed_practices"
+    seed_on_first_start: bool = True
+    run_worker: bool = Field(default=True, description="Run the index worker inside the web process.")
+    worker_batch_size: int = 32
+    worker_poll_seconds: float = 2.0
+    max_body_bytes: int = 1_000_000
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @cached_property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'praktijkbank.sqlite3').resolve()}"
+
+    @property
+    def index_path(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def uses_embedded_index(self) -> bool:
+        return self.qdrant_url is None

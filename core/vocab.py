@@ -1,0 +1,85 @@
+"""The controlled vocabularies of a practice. Stored as plain strings; validated at the edges."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Theme(StrEnum):
+    JEUGD = "jeugd"
+    ONDERWIJS = "onderwijs"
+    VEILIGHEID = "veiligheid"
+    WMO = "wmo"
+    ZORG_EN_GEZONDHEID = "zorg_en_gezondheid"
+    WONEN = "wonen"
+    WIJKTEAM = "wijkteam"
+    WERK_EN_INKOMEN = "werk_en_inkomen"
+    SCHULDHULP = "schuldhulp"
+    PARTICIPATIE = "participatie"
+    PROFESSIONEEL_LEREN = "professioneel_leren"
+
+
+class LegalFrame(StrEnum):
+    JEUGDWET = "jeugdwet"
+    WMO_2015 = "wmo_2015"
+    PARTICIPATIEWET = "participatiewet"
+    WGS = "wgs"
+    OMGEVINGSWET = "omgevingswet"
+    WET_PASSEND_ONDERWIJS = "wet_passend_onderwijs"
+    WET_VERPLICHTE_GGZ = "wet_verplichte_ggz"
+    HUISVESTINGSWET = "huisvestingswet"
+    GEEN = "geen"
+
+
+class RecognitionLevel(StrEnum):
+    """From local, unassessed field practice up to the databanks' 'effectief'."""
+
+    PRAKTIJKVOORBEELD = "praktijkvoorbeeld"
+    GOED_BESCHREVEN = "goed_beschreven"
+    GOED_ONDERBOUWD = "goed_onderbouwd"
+    EFFECTIEF = "effectief"
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    COMMUNITY = "community"
+
+
+class Language(StrEnum):
+    NL = "nl"
+    EN = "en"
+
+
+class ProfileVisibility(StrEnum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    HIDDEN = "hidden"
+
+
+class CommunityRole(StrEnum):
+    MEMBER = "member"
+    COACH = "coach"
+    CURATOR = "curator"
+
+
+# The long text sections of a practice, in reading order, with their Dutch and English headings.
+SECTIONS: dict[str, tuple[str, str]] = {
+    "situation": ("Aanleiding", "Situation"),
+    "target_group": ("Doelgroep", "Target group"),
+    "not_for": ("Niet bedoeld voor", "Not meant for"),
+    "goals": ("Doel", "Goals"),
+    "approach": ("Aanpak", "Approach"),
+    "working_elements": ("Werkzame elementen", "Working elements"),
+    "results": ("Resultaten", "Results"),
+    "lessons": ("Geleerde lessen", "Lessons learned"),
+    "preconditions": ("Randvoorwaarden", "Preconditions"),
+    "costs": ("Kosten en tijd", "Costs and time"),
+}
+SECTION_NAMES: tuple[str, ...] = tuple(SECTIONS)

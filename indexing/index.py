@@ -1,0 +1,126 @@
+"""The narrow interface both Qdrant adapters implement, and the engine-neutral types it speaks."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from indexing.lexical import SparseVec
+
+DENSE = "dense"
+LEXICAL = "bm25"
+LEXICAL_SCHEME = "bm25-snowball-v1"  # bump when the lexical encoding changes: old indexes must be rebuilt
+
+# Payload fields with an index in the engine. Lists hold several values (a practice has several themes).
+KEYWORD_FIELDS: tuple[str, ...] = (
+    "doc_id",
+    "doc_type",
+    "section",
+    "status",
+    "visibility",
+    "community_id",
+    "organisation_id",
+    "language",
+    "recognition_level",
+    "themes",
+    "legal_frames",
+)
+INTEGER_FIELDS: tuple[str, ...] = ("chunk", "version", "head")  # head: 1 on the first point of a document
+
+
+@dataclass(frozen=True)
+class IndexMeta:
+    """What built the index. A different model or dimension means the index must be rebuilt."""
+
+    model: str
+    dimension: int
+    lexical: str = LEXICAL_SCHEME
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "dimension": self.dimension, "lexical": self.lexical}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IndexMeta:
+        return cls(str(data["model"]), int(data["dimension"]), str(data.get("lexical", "")))
+
+
+@dataclass(frozen=True)
+class IndexPoint:
+    id: uuid.UUID
+    dense: list[float]
+    sparse: SparseVec
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FieldIn:
+    """The payload field holds (one of) these values."""
+
+    field: str
+    values: tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class IndexFilter:
+    """``all_of`` AND (any one conjunction of ``any_of``) AND NOT ``none_of``."""
+
+    all_of: tuple[FieldIn, ...] = ()
+    any_of: tuple[tuple[FieldIn, ...], ...] = ()
+    none_of: tuple[FieldIn, ...] = ()
+
+    def and_(self, *conditions: FieldIn) -> IndexFilter:
+        return IndexFilter(self.all_of + conditions, self.any_of, self.none_of)
+
+    def excluding(self, *conditions: FieldIn) -> IndexFilter:
+        return IndexFilter(self.all_of, self.any_of, self.none_of + conditions)
+
+
+@dataclass(frozen=True)
+class IndexQuery:
+    dense: list[float] | None
+    sparse: SparseVec | None
+    filter: IndexFilter
+    limit: int
+    candidates: int = 100  # per leg, before fusion
+    weights: tuple[float, float] = (1.0, 1.0)  # dense, lexical
+    rrf_k: int = 60
+
+
+@dataclass(frozen=True)
+class IndexHit:
+    point_id: uuid.UUID
+    score: float
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def dense_of(vector: dict[str, Any]) -> list[float]:
+    """The dense part of a named-vector record, as plain floats."""
+    values = vector.get(DENSE)
+    if not isinstance(values, list):
+        raise ValueError("record has no dense vector")
+    return [float(x) for x in values]
+
+
+class VectorIndex(Protocol):
+    meta: IndexMeta
+
+    def upsert(self, points: Sequence[IndexPoint]) -> None: ...
+
+    def remove(self, doc_id: uuid.UUID, *, keep_version: int | None = None) -> None:
+        """Remove a document's points, except those of ``keep_version`` when given."""
+
+    def query(self, query: IndexQuery) -> list[IndexHit]: ...
+
+    def count(self, flt: IndexFilter | None = None, *, heads_only: bool = True) -> int:
+        """Points matching the filter; with ``heads_only`` one per document."""
+
+    def vectors_of(self, doc_id: uuid.UUID) -> list[list[float]]:
+        """The dense vectors stored for one document (for 'more like this')."""
+
+    def optimize(self) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...

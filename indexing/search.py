@@ -1,0 +1,121 @@
+"""Hybrid search: a dense leg and a lexical leg fused by RRF inside Qdrant, then grouped per document."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from indexing.embedder import Embedder
+from indexing.index import FieldIn, IndexFilter, IndexQuery, VectorIndex
+from indexing.lexical import LexicalEncoder, SparseVec, guess_language
+
+
+class SearchMode(StrEnum):
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    LEXICAL = "lexical"
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """Weights of the (dense, lexical) legs in RRF, per query language; chosen by measurement."""
+
+    default: tuple[float, float] = (1.0, 1.0)
+    per_language: dict[str, tuple[float, float]] = field(default_factory=dict)
+    rrf_k: int = 60
+
+    def for_query(self, text: str) -> tuple[float, float]:
+        language = guess_language(text)
+        return self.per_language.get(language or "", self.default)
+
+
+@dataclass(frozen=True)
+class DocumentHit:
+    doc_id: uuid.UUID
+    score: float
+    section: str
+    chunk: int
+    sections: tuple[str, ...]  # every section of this document among the hits, best first
+
+
+class HybridSearcher:
+    def __init__(
+        self,
+        index: VectorIndex,
+        embedder: Embedder,
+        lexical: LexicalEncoder,
+        weights: FusionWeights | None = None,
+        *,
+        chunks_per_document: int = 6,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.lexical = lexical
+        self.weights = weights or FusionWeights()
+        self._chunks_per_document = chunks_per_document
+
+    def search(
+        self,
+        text: str,
+        flt: IndexFilter,
+        *,
+        limit: int = 10,
+        offset: int = 0,
+        mode: SearchMode = SearchMode.HYBRID,
+    ) -> list[DocumentHit]:
+        """Best documents for ``text``. Calls the model: run it off the event loop."""
+        dense = self.embedder.embed_query(text) if mode != SearchMode.LEXICAL else None
+        sparse = self.lexical.query(text) if mode != SearchMode.DENSE else None
+        weights = self.weights.for_query(text) if mode == SearchMode.HYBRID else (1.0, 1.0)
+        return self._run(dense, sparse, flt, limit=limit, offset=offset, weights=weights)
+
+    def similar(self, doc_id: uuid.UUID, text: str, flt: IndexFilter, *, limit: int = 5) -> list[DocumentHit]:
+        """'More like this': the mean of the document's own chunk vectors, plus its words, itself excluded."""
+        vectors = self.index.vectors_of(doc_id)
+        dense = _normalized_mean(vectors) if vectors else self.embedder.embed_query(text)
+        sparse = self.lexical.query(text)
+        flt = flt.excluding(FieldIn("doc_id", (str(doc_id),)))
+        return self._run(dense, sparse, flt, limit=limit, offset=0, weights=self.weights.for_query(text))
+
+    def _run(
+        self,
+        dense: list[float] | None,
+        sparse: SparseVec | None,
+        flt: IndexFilter,
+        *,
+        limit: int,
+        offset: int,
+        weights: tuple[float, float],
+    ) -> list[DocumentHit]:
+        wanted = limit + offset
+        chunk_limit = max(50, wanted * self._chunks_per_document)
+        hits = self.index.query(
+            IndexQuery(
+                dense=dense,
+                sparse=sparse,
+                filter=flt,
+                limit=chunk_limit,
+                candidates=max(100, chunk_limit),
+                weights=weights,
+                rrf_k=self.weights.rrf_k,
+            )
+        )
+        grouped: dict[str, list[tuple[float, str, int]]] = {}
+        for hit in hits:
+            doc = str(hit.payload.get("doc_id"))
+            entry = (hit.score, str(hit.payload.get("section")), int(hit.payload.get("chunk", 0)))
+            grouped.setdefault(doc, []).append(entry)
+        documents = []
+        for doc, chunks in grouped.items():
+            best = chunks[0]  # hits arrive best first
+            sections = tuple(dict.fromkeys(section for _, section, _ in chunks))
+            documents.append(DocumentHit(uuid.UUID(doc), best[0], best[1], best[2], sections))
+        return documents[offset : offset + limit]
+
+
+def _normalized_mean(vectors: list[list[float]]) -> list[float]:
+    size = len(vectors[0])
+    mean = [sum(v[i] for v in vectors) / len(vectors) for i in range(size)]
+    norm = sum(x * x for x in mean) ** 0.5 or 1.0
+    return [x / norm for x in mean]

@@ -1,0 +1,157 @@
+"""Production: a Qdrant server or cluster through qdrant-client (``:memory:`` runs the same code in tests)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from qdrant_client import QdrantClient
+from qdrant_client import models as qm
+
+from core.errors import IndexMismatch, IndexUnavailable
+from indexing.index import (
+    DENSE,
+    INTEGER_FIELDS,
+    KEYWORD_FIELDS,
+    LEXICAL,
+    FieldIn,
+    IndexFilter,
+    IndexHit,
+    IndexMeta,
+    IndexPoint,
+    IndexQuery,
+    dense_of,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _condition(cond: FieldIn) -> qm.FieldCondition:
+    values = list(cond.values)
+    if len(values) == 1:
+        return qm.FieldCondition(key=cond.field, match=qm.MatchValue(value=values[0]))
+    return qm.FieldCondition(key=cond.field, match=qm.MatchAny(any=values))
+
+
+def to_client_filter(flt: IndexFilter) -> qm.Filter | None:
+    must: list[Any] = [_condition(c) for c in flt.all_of]
+    if flt.any_of:
+        must.append(qm.Filter(should=[qm.Filter(must=[_condition(c) for c in conj]) for conj in flt.any_of]))
+    must_not: list[Any] = [_condition(c) for c in flt.none_of]
+    if not must and not must_not:
+        return None
+    return qm.Filter(must=must or None, must_not=must_not or None)
+
+
+class ServerIndex:
+    def __init__(self, client: QdrantClient, collection: str, meta: IndexMeta) -> None:
+        self._client = client
+        self._collection = collection
+        self.meta = meta
+        try:
+            exists = client.collection_exists(collection)
+        except Exception as exc:  # connection errors come in many types from httpx and grpc
+            raise IndexUnavailable(f"Qdrant is not reachable: {exc}") from exc
+        if exists:
+            stored = client.get_collection(collection).config.metadata or {}
+            if not stored or IndexMeta.from_dict(stored) != meta:
+                raise IndexMismatch(
+                    f"collection {collection!r} was built with {stored or 'unknown settings'}; the service is "
+                    f"configured for {meta.as_dict()}. Run `praktijkbank reindex` to rebuild it."
+                )
+        else:
+            self._create()
+
+    def _create(self) -> None:
+        self._client.create_collection(
+            self._collection,
+            vectors_config={DENSE: qm.VectorParams(size=self.meta.dimension, distance=qm.Distance.COSINE)},
+            sparse_vectors_config={LEXICAL: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
+            metadata=self.meta.as_dict(),
+        )
+        for name in KEYWORD_FIELDS:
+            self._client.create_payload_index(self._collection, name, qm.PayloadSchemaType.KEYWORD)
+        for name in INTEGER_FIELDS:
+            self._client.create_payload_index(self._collection, name, qm.PayloadSchemaType.INTEGER)
+
+    def upsert(self, points: Sequence[IndexPoint]) -> None:
+        if not points:
+            return
+        self._client.upsert(
+            self._collection,
+            points=[
+                qm.PointStruct(
+                    id=str(p.id),
+                    vector={
+                        DENSE: p.dense,
+                        LEXICAL: qm.SparseVector(indices=p.sparse.indices, values=p.sparse.values),
+                    },
+                    payload=p.payload,
+                )
+                for p in points
+            ],
+            wait=True,
+        )
+
+    def remove(self, doc_id: uuid.UUID, *, keep_version: int | None = None) -> None:
+        flt = IndexFilter(all_of=(FieldIn("doc_id", (str(doc_id),)),))
+        if keep_version is not None:
+            flt = flt.excluding(FieldIn("version", (keep_version,)))
+        client_filter = to_client_filter(flt)
+        assert client_filter is not None
+        self._client.delete(self._collection, points_selector=qm.FilterSelector(filter=client_filter), wait=True)
+
+    def query(self, query: IndexQuery) -> list[IndexHit]:
+        flt = to_client_filter(query.filter)
+        legs: list[qm.Prefetch] = []
+        weights: list[float] = []
+        if query.dense is not None and query.weights[0] > 0:
+            legs.append(qm.Prefetch(query=query.dense, using=DENSE, limit=query.candidates, filter=flt))
+            weights.append(query.weights[0])
+        if query.sparse and query.weights[1] > 0:
+            sparse = qm.SparseVector(indices=query.sparse.indices, values=query.sparse.values)
+            legs.append(qm.Prefetch(query=sparse, using=LEXICAL, limit=query.candidates, filter=flt))
+            weights.append(query.weights[1])
+        if not legs:
+            return []
+        if len(legs) == 1:
+            response = self._client.query_points(
+                self._collection,
+                query=legs[0].query,
+                using=legs[0].using,
+                query_filter=flt,
+                limit=query.limit,
+                with_payload=True,
+            )
+        else:
+            response = self._client.query_points(
+                self._collection,
+                prefetch=legs,
+                query=qm.RrfQuery(rrf=qm.Rrf(k=query.rrf_k, weights=weights)),
+                query_filter=flt,
+                limit=query.limit,
+                with_payload=True,
+            )
+        return [IndexHit(uuid.UUID(str(p.id)), float(p.score), dict(p.payload or {})) for p in response.points]
+
+    def count(self, flt: IndexFilter | None = None, *, heads_only: bool = True) -> int:
+        flt = flt or IndexFilter()
+        if heads_only:
+            flt = flt.and_(FieldIn("head", (1,)))
+        return int(self._client.count(self._collection, count_filter=to_client_filter(flt), exact=True).count)
+
+    def vectors_of(self, doc_id: uuid.UUID) -> list[list[float]]:
+        flt = to_client_filter(IndexFilter(all_of=(FieldIn("doc_id", (str(doc_id),)),)))
+        records, _ = self._client.scroll(self._collection, scroll_filter=flt, limit=1000, with_vectors=[DENSE])
+        return [dense_of(record.vector) for record in records if isinstance(record.vector, dict)]
+
+    def optimize(self) -> None:
+        """The server optimizes in its own background threads."""
+
+    def flush(self) -> None:
+        """Writes are acknowledged with ``wait=True``; the server owns durability."""
+
+    def close(self) -> None:
+        self._client.close()

@@ -1,0 +1,135 @@
+"""The index worker: turns committed index tasks into points, then marks them done.
+
+It asks a ``DocumentSource`` (the SQL side) for work, so it knows nothing of tables or HTTP. Every step is
+idempotent: a task that dies half-way is simply done again, and point ids are derived from the document.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from indexing.documents import IndexDocument, chunk_document
+from indexing.embedder import Embedder
+from indexing.index import IndexPoint, VectorIndex
+from indexing.lexical import LexicalEncoder
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ClaimedTask:
+    id: int
+    doc_id: uuid.UUID
+
+
+class DocumentSource(Protocol):
+    def claim(self, limit: int) -> list[ClaimedTask]: ...
+
+    def load(self, doc_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, IndexDocument]: ...
+
+    def complete(self, task_ids: Sequence[int]) -> None: ...
+
+    def fail(self, task_ids: Sequence[int], error: str) -> None: ...
+
+
+def build_points(docs: Sequence[IndexDocument], embedder: Embedder, lexical: LexicalEncoder) -> list[IndexPoint]:
+    """Chunk, embed (one batch for all chunks) and encode lexically."""
+    chunks = [(doc, chunk) for doc in docs for chunk in chunk_document(doc, embedder.count_tokens, embedder.max_tokens)]
+    vectors = embedder.embed_documents([chunk.embed_text for _, chunk in chunks])
+    points = []
+    seen: set[uuid.UUID] = set()
+    for (doc, chunk), vector in zip(chunks, vectors, strict=True):
+        payload = dict(doc.payload)
+        payload.update(
+            doc_id=str(doc.id),
+            version=doc.version,
+            section=chunk.section,
+            chunk=chunk.number,
+            head=0 if doc.id in seen else 1,
+        )
+        seen.add(doc.id)
+        points.append(IndexPoint(chunk.point_id, vector, lexical.document(chunk.embed_text, doc.language), payload))
+    return points
+
+
+class IndexWorker:
+    def __init__(
+        self,
+        source: DocumentSource,
+        index: VectorIndex,
+        embedder: Embedder,
+        lexical: LexicalEncoder,
+        *,
+        batch_size: int = 32,
+    ) -> None:
+        self.source = source
+        self.index = index
+        self.embedder = embedder
+        self.lexical = lexical
+        self.batch_size = batch_size
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # one batch at a time inside a process
+
+    def run_once(self) -> int:
+        """Process one batch of tasks; returns how many tasks were completed."""
+        with self._lock:
+            tasks = self.source.claim(self.batch_size)
+            if not tasks:
+                return 0
+            task_ids = [t.id for t in tasks]
+            try:
+                doc_ids = list(dict.fromkeys(t.doc_id for t in tasks))
+                docs = self.source.load(doc_ids)
+                present = [docs[d] for d in doc_ids if d in docs]
+                self.index.upsert(build_points(present, self.embedder, self.lexical))
+                for doc_id in doc_ids:
+                    doc = docs.get(doc_id)
+                    # Old chunks go only after the new ones are in: a search never sees a gap.
+                    self.index.remove(doc_id, keep_version=doc.version if doc else None)
+                self.index.flush()
+            except Exception as exc:
+                logger.exception("indexing %d tasks failed; they will be retried", len(tasks))
+                self.source.fail(task_ids, f"{type(exc).__name__}: {exc}")
+                return 0
+            self.source.complete(task_ids)
+            return len(tasks)
+
+    def drain(self, progress: Callable[[int], None] | None = None) -> int:
+        total = 0
+        while done := self.run_once():
+            total += done
+            if progress:
+                progress(done)
+        return total
+
+    # --- background mode (the single-process default) -------------------------------------------
+
+    def start(self, poll_seconds: float = 2.0) -> None:
+        self._thread = threading.Thread(target=self._loop, args=(poll_seconds,), name="index-worker", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+    def _loop(self, poll_seconds: float) -> None:
+        while not self._stop.is_set():
+            try:
+                while not self._stop.is_set() and self.run_once():
+                    pass
+            except Exception:  # the loop must survive a lost database connection
+                logger.exception("index worker loop error")
+            self._wake.wait(poll_seconds)
+            self._wake.clear()

@@ -1,0 +1,1 @@
+"""Pydantic contracts of the REST API. They describe; they do not act."""

@@ -1,0 +1,1 @@
+"""Use cases: they combine repositories, the access policy and index tasks. They only ``flush()``."""

@@ -1,0 +1,68 @@
+"""The SQL side of the index worker: what to index, as of now, and bookkeeping of the task queue."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import true
+from sqlalchemy.orm import Session, sessionmaker
+
+from indexing.documents import IndexDocument
+from indexing.worker import ClaimedTask
+from storage.database import unit_of_work
+from storage.models import Practice
+from storage.repositories import index_tasks
+from storage.repositories import practices as repo
+
+
+def to_index_document(practice: Practice) -> IndexDocument:
+    sections = {
+        name: getattr(practice, name) or ""
+        for name in (
+            "situation",
+            "target_group",
+            "goals",
+            "approach",
+            "working_elements",
+            "results",
+            "lessons",
+            "preconditions",
+            "costs",
+        )
+    }
+    sections["summary"] = practice.summary
+    payload = {
+        "doc_type": "practice",
+        "status": practice.status,
+        "visibility": practice.visibility,
+        "community_id": str(practice.community_id) if practice.community_id else "",
+        "organisation_id": str(practice.organisation_id) if practice.organisation_id else "",
+        "language": practice.language,
+        "recognition_level": practice.recognition_level,
+        "themes": practice.tag_values("theme"),
+        "legal_frames": practice.tag_values("legal_frame"),
+    }
+    return IndexDocument(practice.id, practice.version, practice.title, practice.language, sections, payload)
+
+
+class SqlDocumentSource:
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self._factory = factory
+
+    def claim(self, limit: int) -> list[ClaimedTask]:
+        with unit_of_work(self._factory) as session:
+            return [ClaimedTask(t.id, t.practice_id) for t in index_tasks.claim(session, limit)]
+
+    def load(self, doc_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, IndexDocument]:
+        with unit_of_work(self._factory) as session:
+            found = repo.get_many(session, doc_ids, true())
+            return {pid: to_index_document(p) for pid, p in found.items()}
+
+    def complete(self, task_ids: Sequence[int]) -> None:
+        with unit_of_work(self._factory) as session:
+            index_tasks.complete(session, task_ids)
+
+    def fail(self, task_ids: Sequence[int], error: str) -> None:
+        with unit_of_work(self._factory) as session:
+            index_tasks.fail(session, task_ids, error)

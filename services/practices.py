@@ -1,0 +1,230 @@
+"""Writing practices: every change keeps the previous version and enqueues an index task in the same transaction."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core.errors import InvalidInput, NotFound, PreconditionFailed
+from core.vocab import SECTION_NAMES, Status
+from schemas.directory import CommunityRef, OrganisationRef, PersonRef
+from schemas.practices import PracticeCreate, PracticeRead, PracticeUpdate, SourceRead
+from services.access import AccessPolicy
+from storage.base import utcnow
+from storage.models import Practice, PracticeAuthor, PracticeTag, PracticeVersion
+from storage.repositories import directory, index_tasks
+from storage.repositories import practices as repo
+
+_SCALARS = (
+    "title",
+    "summary",
+    "language",
+    "recognition_level",
+    "status",
+    "visibility",
+    "region",
+    *SECTION_NAMES,
+)
+
+
+def to_read(practice: Practice) -> PracticeRead:
+    return PracticeRead(
+        id=practice.id,
+        slug=practice.slug,
+        version=practice.version,
+        title=practice.title,
+        summary=practice.summary,
+        situation=practice.situation,
+        approach=practice.approach,
+        target_group=practice.target_group,
+        not_for=practice.not_for,
+        goals=practice.goals,
+        working_elements=practice.working_elements,
+        results=practice.results,
+        lessons=practice.lessons,
+        preconditions=practice.preconditions,
+        costs=practice.costs,
+        language=practice.language,
+        themes=practice.tag_values("theme"),
+        legal_frames=practice.tag_values("legal_frame"),
+        recognition_level=practice.recognition_level,
+        status=practice.status,
+        visibility=practice.visibility,
+        region=practice.region,
+        organisation=OrganisationRef.model_validate(practice.organisation) if practice.organisation else None,
+        community=CommunityRef.model_validate(practice.community) if practice.community else None,
+        authors=[PersonRef.model_validate(a.person) for a in practice.authors],
+        sources=[SourceRead.model_validate(s) for s in practice.sources],
+        created_at=practice.created_at,
+        updated_at=practice.updated_at,
+    )
+
+
+def etag(practice: Practice) -> str:
+    return f'"{practice.id}.{practice.version}"'
+
+
+def create(session: Session, data: PracticeCreate) -> Practice:
+    if data.slug and repo.slug_taken(session, data.slug):
+        raise InvalidInput(f"slug {data.slug!r} is already used by another practice", field="slug")
+    practice = Practice(
+        id=uuid.uuid4(),
+        slug=data.slug or _free_slug(session, data.title),
+        version=1,
+        created_at=utcnow(),
+        updated_at=utcnow(),
+        sources=[],
+        authors=[],
+        tags=[],
+    )
+    _apply(session, practice, data.model_dump(exclude={"slug"}, mode="json"))
+    session.add(practice)
+    session.flush()
+    _record_version(session, practice, note="aangemaakt")
+    index_tasks.enqueue(session, [practice.id])
+    return practice
+
+
+def update(
+    session: Session, practice_id: uuid.UUID, data: PracticeUpdate, *, if_match: str, policy: AccessPolicy
+) -> Practice:
+    practice = _writable(session, practice_id, policy)
+    if if_match.strip() not in (etag(practice), "*"):
+        raise PreconditionFailed(
+            f"the practice is at version {practice.version}; reload it and apply your change again",
+            field="If-Match",
+            current_etag=etag(practice),
+        )
+    changes = data.model_dump(exclude_unset=True, exclude={"note"}, mode="json")
+    for required in (
+        "title",
+        "summary",
+        "situation",
+        "approach",
+        "themes",
+        "language",
+        "status",
+        "visibility",
+        "recognition_level",
+    ):
+        if required in changes and changes[required] is None:
+            raise InvalidInput(f"{required} cannot be emptied", field=required)
+    _apply(session, practice, changes)
+    _bump(session, practice, note=data.note)
+    return practice
+
+
+def archive(session: Session, practice_id: uuid.UUID, *, policy: AccessPolicy, if_match: str | None) -> Practice:
+    practice = _writable(session, practice_id, policy)
+    _check_optional_match(practice, if_match)
+    if practice.status != Status.ARCHIVED:
+        practice.status = Status.ARCHIVED.value
+        _bump(session, practice, note="gearchiveerd")
+    return practice
+
+
+def delete(session: Session, practice_id: uuid.UUID, *, policy: AccessPolicy, if_match: str | None) -> None:
+    practice = _writable(session, practice_id, policy)
+    _check_optional_match(practice, if_match)
+    session.delete(practice)
+    session.flush()
+    index_tasks.enqueue(session, [practice_id])
+
+
+def _writable(session: Session, practice_id: uuid.UUID, policy: AccessPolicy) -> Practice:
+    practice = repo.get_for_update(session, practice_id)
+    # Outsiders learn nothing: a practice they may not read does not exist for them.
+    if practice is None or not policy.can_read(practice):
+        raise NotFound("no practice with this id", field="id")
+    return practice
+
+
+def _check_optional_match(practice: Practice, if_match: str | None) -> None:
+    if if_match is not None and if_match.strip() not in (etag(practice), "*"):
+        raise PreconditionFailed(
+            f"the practice is at version {practice.version}", field="If-Match", current_etag=etag(practice)
+        )
+
+
+def _bump(session: Session, practice: Practice, *, note: str | None) -> None:
+    practice.version += 1
+    practice.updated_at = utcnow()
+    session.flush()
+    _record_version(session, practice, note=note)
+    index_tasks.enqueue(session, [practice.id])
+
+
+def _record_version(session: Session, practice: Practice, *, note: str | None) -> None:
+    snapshot = to_read(practice).model_dump(mode="json")
+    session.add(
+        PracticeVersion(
+            practice_id=practice.id,
+            version=practice.version,
+            snapshot=snapshot,
+            note=note,
+            created_at=practice.updated_at,
+        )
+    )
+    session.flush()
+
+
+def _apply(session: Session, practice: Practice, values: dict[str, Any]) -> None:
+    """Copy validated values onto the row, resolving slugs of related rows (unknown slug: 422 on that field)."""
+    for name in _SCALARS:
+        if name in values:
+            setattr(practice, name, values[name])
+    if "organisation" in values:
+        practice.organisation = _resolve(
+            session, directory.organisation_by_slug, values["organisation"], "organisation"
+        )
+    if "community" in values:
+        practice.community = _resolve(session, directory.community_by_slug, values["community"], "community")
+    if "authors" in values:
+        found = directory.people_by_slugs(session, values["authors"])
+        for position, slug in enumerate(values["authors"]):
+            if slug not in found:
+                raise InvalidInput(f"no person with slug {slug!r}", field=f"authors[{position}]")
+        # Rows that stay are reused: a delete and re-insert of the same key in one flush would collide.
+        existing = {a.person_id: a for a in practice.authors}
+        authors = []
+        for position, slug in enumerate(values["authors"]):
+            person = found[slug]
+            author = existing.get(person.id) or PracticeAuthor(person_id=person.id, person=person)
+            author.position = position
+            authors.append(author)
+        practice.authors = authors
+    for kind, key in (("theme", "themes"), ("legal_frame", "legal_frames")):
+        if key in values:
+            wanted = values[key] or []
+            kept = [t for t in practice.tags if t.kind != kind or t.value in wanted]
+            have = {t.value for t in kept if t.kind == kind}
+            practice.tags = kept + [PracticeTag(kind=kind, value=v) for v in wanted if v not in have]
+    if "sources" in values:
+        practice.sources = [{"title": s["title"], "url": s.get("url")} for s in values["sources"] or []]
+
+
+def _resolve(session: Session, finder: Any, slug: str | None, field: str) -> Any:
+    if slug is None:
+        return None
+    found = finder(session, slug)
+    if found is None:
+        raise InvalidInput(f"no {field} with slug {slug!r}", field=field)
+    return found
+
+
+def _free_slug(session: Session, title: str) -> str:
+    base = directory.slugify(title)
+    slug, n = base, 1
+    while repo.slug_taken(session, slug):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def require_readable(session: Session, practice_id: uuid.UUID, policy: AccessPolicy) -> Practice:
+    practice = repo.get(session, practice_id, policy.practice_clause())
+    if practice is None:
+        raise NotFound("no practice with this id", field="id")
+    return practice

@@ -1,0 +1,95 @@
+"""Search and 'more like this' for practices: the index proposes, SQL (with the access policy) disposes."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from core.vocab import Status
+from indexing.highlight import Snippet, make_snippet
+from indexing.index import FieldIn, IndexFilter
+from indexing.search import DocumentHit, HybridSearcher, SearchMode
+from services.access import AccessPolicy
+from storage.models import Practice
+from storage.repositories import directory
+from storage.repositories import practices as repo
+from storage.repositories.practices import PracticeFilters
+
+
+@dataclass(frozen=True)
+class PracticeHit:
+    practice: Practice
+    score: float
+    section: str
+    sections: tuple[str, ...]
+    snippet: Snippet
+
+
+def index_filter(session: Session, filters: PracticeFilters, policy: AccessPolicy) -> IndexFilter:
+    """The list filters and the access policy, as an engine filter. Search only shows published practices."""
+    flt = policy.index_filter().and_(FieldIn("status", (Status.PUBLISHED.value,)), FieldIn("doc_type", ("practice",)))
+    conditions: list[FieldIn] = []
+    if filters.themes:
+        conditions.append(FieldIn("themes", tuple(filters.themes)))
+    if filters.legal_frames:
+        conditions.append(FieldIn("legal_frames", tuple(filters.legal_frames)))
+    if filters.recognition_levels:
+        conditions.append(FieldIn("recognition_level", tuple(filters.recognition_levels)))
+    if filters.languages:
+        conditions.append(FieldIn("language", tuple(filters.languages)))
+    if filters.organisation:
+        org = directory.organisation_by_slug(session, filters.organisation)
+        conditions.append(FieldIn("organisation_id", (str(org.id) if org else "none",)))
+    if filters.community:
+        community = directory.community_by_slug(session, filters.community)
+        conditions.append(FieldIn("community_id", (str(community.id) if community else "none",)))
+    return flt.and_(*conditions)
+
+
+def resolve_hits(
+    session: Session, hits: list[DocumentHit], policy: AccessPolicy, query: str, searcher: HybridSearcher
+) -> list[PracticeHit]:
+    """Re-read every hit from SQL through the access policy: an index that lags never leaks or resurrects."""
+    found = repo.get_many(session, [h.doc_id for h in hits], policy.practice_clause())
+    results = []
+    for hit in hits:
+        practice = found.get(hit.doc_id)
+        if practice is None or practice.status != Status.PUBLISHED:
+            continue
+        text = (
+            practice.summary if hit.section == "summary" else getattr(practice, hit.section, None) or practice.summary
+        )
+        snippet = make_snippet(text, query, searcher.lexical, language=practice.language)
+        results.append(PracticeHit(practice, hit.score, hit.section, hit.sections, snippet))
+    return results
+
+
+def search(
+    session: Session,
+    searcher: HybridSearcher,
+    policy: AccessPolicy,
+    query: str,
+    filters: PracticeFilters,
+    *,
+    limit: int,
+    offset: int,
+    mode: SearchMode,
+) -> list[PracticeHit]:
+    flt = index_filter(session, filters, policy)
+    hits = searcher.search(query, flt, limit=limit, offset=offset, mode=mode)
+    return resolve_hits(session, hits, policy, query, searcher)
+
+
+def similar(
+    session: Session, searcher: HybridSearcher, policy: AccessPolicy, practice: Practice, *, limit: int
+) -> list[PracticeHit]:
+    text = f"{practice.title}. {practice.summary}"
+    flt = index_filter(session, PracticeFilters(), policy)
+    hits = searcher.similar(practice.id, text, flt, limit=limit)
+    return resolve_hits(session, hits, policy, text, searcher)
+
+
+def practice_ids(hits: list[PracticeHit]) -> list[uuid.UUID]:
+    return [h.practice.id for h in hits]

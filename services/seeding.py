@@ -1,0 +1,35 @@
+"""Seed practices on the first start of an empty installation."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.transfer import ImportReport, import_records, read_records
+from storage.database import unit_of_work
+from storage.models import Organisation, Practice
+
+logger = logging.getLogger(__name__)
+
+
+def is_empty(session: Session) -> bool:
+    practices = session.scalar(select(func.count()).select_from(Practice)) or 0
+    organisations = session.scalar(select(func.count()).select_from(Organisation)) or 0
+    return practices == 0 and organisations == 0
+
+
+def seed_if_empty(sessions: sessionmaker[Session], folder: Path) -> ImportReport | None:
+    with unit_of_work(sessions) as session:
+        if not is_empty(session):
+            return None
+        if not folder.is_dir():
+            logger.warning("seed folder %s not found; starting empty", folder)
+            return None
+        report = import_records(session, read_records(folder))
+    logger.info("seeded %d practices from %s (%d errors)", report.created, folder, len(report.errors))
+    for error in report.errors:
+        logger.warning("seed: %s", error)
+    return report

@@ -1,0 +1,17 @@
+"""All tables; importing this package registers them on ``Base.metadata``."""
+
+from storage.models.directory import Community, CommunityMember, Organisation, Person
+from storage.models.practices import Practice, PracticeAuthor, PracticeTag, PracticeVersion
+from storage.models.tasks import IndexTask
+
+__all__ = [
+    "Community",
+    "CommunityMember",
+    "IndexTask",
+    "Organisation",
+    "Person",
+    "Practice",
+    "PracticeAuthor",
+    "PracticeTag",
+    "PracticeVersion",
+]

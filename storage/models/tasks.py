@@ -1,0 +1,28 @@
+"""The durable queue between a committed write and the vector index."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Integer, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base, UTCDateTime, utcnow
+
+
+class IndexTask(Base):
+    """'Bring the index in line with practice X as SQL has it now.'
+
+    No foreign key: the task must outlive a deleted practice so the worker can remove its points.
+    A worker leases a task (``claimed_until``) and deletes it when the index holds the change.
+    """
+
+    __tablename__ = "index_tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    practice_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,136 @@
+"""Practice queries: by id with everything a reader needs loaded, filtered pages, versions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql import Select
+
+from storage.models import Community, Organisation, Practice, PracticeAuthor, PracticeTag, PracticeVersion
+
+_FULL = (
+    selectinload(Practice.authors).selectinload(PracticeAuthor.person),
+    selectinload(Practice.tags),
+    selectinload(Practice.organisation),
+    selectinload(Practice.community),
+)
+
+
+@dataclass(frozen=True)
+class PracticeFilters:
+    themes: Sequence[str] = ()
+    legal_frames: Sequence[str] = ()
+    organisation: str | None = None  # slug
+    community: str | None = None  # slug
+    recognition_levels: Sequence[str] = ()
+    languages: Sequence[str] = ()
+    statuses: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Cursor:
+    created_at: datetime
+    id: uuid.UUID
+
+
+def get(session: Session, practice_id: uuid.UUID, access: ColumnElement[bool] | None = None) -> Practice | None:
+    query = select(Practice).where(Practice.id == practice_id).options(*_FULL)
+    if access is not None:
+        query = query.where(access)
+    return session.scalar(query)
+
+
+def get_for_update(session: Session, practice_id: uuid.UUID) -> Practice | None:
+    query = select(Practice).where(Practice.id == practice_id).options(*_FULL).with_for_update()
+    return session.scalar(query)
+
+
+def get_many(session: Session, ids: Sequence[uuid.UUID], access: ColumnElement[bool]) -> dict[uuid.UUID, Practice]:
+    if not ids:
+        return {}
+    rows = session.scalars(select(Practice).where(Practice.id.in_(ids), access).options(*_FULL))
+    return {p.id: p for p in rows}
+
+
+def slug_taken(session: Session, slug: str) -> bool:
+    return session.scalar(select(Practice.id).where(Practice.slug == slug)) is not None
+
+
+def _tag(kind: str, values: Sequence[str]) -> ColumnElement[bool]:
+    return exists().where(
+        PracticeTag.practice_id == Practice.id, PracticeTag.kind == kind, PracticeTag.value.in_(values)
+    )
+
+
+def filtered(filters: PracticeFilters, access: ColumnElement[bool]) -> Select[Practice]:
+    query = select(Practice).where(access)
+    if filters.themes:
+        query = query.where(_tag("theme", filters.themes))
+    if filters.legal_frames:
+        query = query.where(_tag("legal_frame", filters.legal_frames))
+    if filters.organisation:
+        query = query.join(Organisation, Practice.organisation_id == Organisation.id).where(
+            Organisation.slug == filters.organisation
+        )
+    if filters.community:
+        query = query.join(Community, Practice.community_id == Community.id).where(Community.slug == filters.community)
+    if filters.recognition_levels:
+        query = query.where(Practice.recognition_level.in_(filters.recognition_levels))
+    if filters.languages:
+        query = query.where(Practice.language.in_(filters.languages))
+    if filters.statuses:
+        query = query.where(Practice.status.in_(filters.statuses))
+    return query
+
+
+def page(
+    session: Session,
+    filters: PracticeFilters,
+    access: ColumnElement[bool],
+    *,
+    after: Cursor | None,
+    limit: int,
+) -> tuple[list[Practice], Cursor | None]:
+    """Newest first, keyset-paginated on (created_at, id) so pages stay stable while practices are added."""
+    query = filtered(filters, access)
+    if after is not None:
+        query = query.where(
+            or_(
+                Practice.created_at < after.created_at,
+                and_(Practice.created_at == after.created_at, Practice.id < after.id),
+            )
+        )
+    rows = list(
+        session.scalars(query.options(*_FULL).order_by(Practice.created_at.desc(), Practice.id.desc()).limit(limit + 1))
+    )
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        return rows[:limit], Cursor(last.created_at, last.id)
+    return rows, None
+
+
+def count(session: Session, filters: PracticeFilters, access: ColumnElement[bool]) -> int:
+    subquery = filtered(filters, access).with_only_columns(Practice.id).subquery()
+    return int(session.scalar(select(func.count()).select_from(subquery)) or 0)
+
+
+def versions(session: Session, practice_id: uuid.UUID) -> list[PracticeVersion]:
+    query = (
+        select(PracticeVersion)
+        .where(PracticeVersion.practice_id == practice_id)
+        .order_by(PracticeVersion.version.desc())
+    )
+    return list(session.scalars(query))
+
+
+def all_ids(session: Session) -> list[uuid.UUID]:
+    return list(session.scalars(select(Practice.id).order_by(Practice.created_at)))
+
+
+def total(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Practice)) or 0)
