@@ -101,7 +101,8 @@ async def _domain(request: Request, exc: PraktijkbankError) -> JSONResponse:
 
 async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else "error"
-    return problem(exc.status_code, detail, request=request, headers=getattr(exc, "headers", None))
+    errors = [{"field": "body", "message": detail}] if exc.status_code in (400, 413) else None
+    return problem(exc.status_code, detail, request=request, errors=errors, headers=getattr(exc, "headers", None))
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

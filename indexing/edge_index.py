@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
+import shutil
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,7 +14,7 @@ from typing import Any
 
 import qdrant_edge as qe
 
-from core.errors import IndexMismatch
+from core.errors import IndexMismatch, IndexUnavailable
 from indexing.index import (
     DENSE,
     INTEGER_FIELDS,
@@ -48,9 +51,21 @@ def to_edge_filter(flt: IndexFilter) -> qe.Filter | None:
 
 
 class EdgeIndex:
-    def __init__(self, path: Path, meta: IndexMeta) -> None:
+    def __init__(self, path: Path, meta: IndexMeta, *, recreate: bool = False) -> None:
         self.path = path
         self.meta = meta
+        self._lock_fd = _lock(path)
+        try:
+            # No meta file means a creation that died half-way: nothing in it can be trusted.
+            if path.exists() and (recreate or not (path / META_FILE).exists()):
+                shutil.rmtree(path)
+            self._shard = self._open(path, meta)
+        except BaseException:
+            os.close(self._lock_fd)
+            raise
+
+    @staticmethod
+    def _open(path: Path, meta: IndexMeta) -> qe.EdgeShard:
         meta_path = path / META_FILE
         if meta_path.exists():
             stored = IndexMeta.from_dict(json.loads(meta_path.read_text()))
@@ -60,17 +75,17 @@ class EdgeIndex:
                     f"{stored.lexical}); the service is configured for {meta.model} (dimension "
                     f"{meta.dimension}, {meta.lexical}). Run `praktijkbank reindex` to rebuild it."
                 )
-            self._shard = qe.EdgeShard.load(str(path))
-        else:
-            path.mkdir(parents=True, exist_ok=True)
-            self._shard = qe.EdgeShard.create(str(path), self._config(meta))
-            for name in KEYWORD_FIELDS:
-                self._shard.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Keyword))
-            for name in INTEGER_FIELDS:
-                self._shard.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Integer))
-            self._shard.flush()
-            # Written last: a shard without this file is an unfinished creation and is made anew.
-            meta_path.write_text(json.dumps(meta.as_dict()))
+            return qe.EdgeShard.load(str(path))
+        path.mkdir(parents=True, exist_ok=True)
+        shard = qe.EdgeShard.create(str(path), EdgeIndex._config(meta))
+        for name in KEYWORD_FIELDS:
+            shard.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Keyword))
+        for name in INTEGER_FIELDS:
+            shard.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Integer))
+        shard.flush()
+        # Written last: a shard without this file is an unfinished creation and is made anew.
+        meta_path.write_text(json.dumps(meta.as_dict()))
+        return shard
 
     @staticmethod
     def _config(meta: IndexMeta) -> qe.EdgeConfig:
@@ -148,6 +163,21 @@ class EdgeIndex:
     def close(self) -> None:
         self._shard.flush()
         self._shard.close()
+        os.close(self._lock_fd)
+
+
+def _lock(path: Path) -> int:
+    """One process at a time may own an embedded index; a second gets a clear error, not corruption."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.parent / f".{path.name}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise IndexUnavailable(
+            f"the index in {path} is in use by another process (is `praktijkbank serve` running?)"
+        ) from None
+    return fd
 
 
 def _hit(point_id: Any, score: float, payload: dict[str, Any] | None) -> IndexHit:

@@ -41,7 +41,7 @@ class SentenceTransformerEmbedder:
         self.name = model
         location = _bundled_model_path() if model == BUNDLED_MODEL else model
         self._model = SentenceTransformer(location, device="cpu")
-        dimension = self._model.get_sentence_embedding_dimension()
+        dimension = self._model.get_embedding_dimension()
         if dimension is None:
             raise ValueError(f"model {model!r} does not report an embedding dimension")
         self.dimension = int(dimension)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from typing import TYPE_CHECKING
 
 from core.settings import Settings
-from indexing.edge_index import META_FILE, EdgeIndex
+from indexing.edge_index import EdgeIndex
 from indexing.index import IndexMeta, VectorIndex
 
 if TYPE_CHECKING:
@@ -21,11 +20,7 @@ def open_index(
     ``client`` lets tests hand the same in-memory qdrant-client to several opens.
     """
     if settings.uses_embedded_index:
-        path = settings.index_path
-        # No meta file means a creation that died half-way: nothing in it can be trusted.
-        if path.exists() and (recreate or not (path / META_FILE).exists()):
-            shutil.rmtree(path)
-        return EdgeIndex(path, meta)
+        return EdgeIndex(settings.index_path, meta, recreate=recreate)
 
     from indexing.server_index import ServerIndex
 

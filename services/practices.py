@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -66,15 +68,25 @@ def etag(practice: Practice) -> str:
     return f'"{practice.id}.{practice.version}"'
 
 
-def create(session: Session, data: PracticeCreate) -> Practice:
+def create(
+    session: Session,
+    data: PracticeCreate,
+    *,
+    practice_id: uuid.UUID | None = None,
+    created_at: datetime | None = None,
+    history: Sequence[PracticeVersion] = (),
+) -> Practice:
+    """A new practice. Imports pass the original id, creation time and kept ``history``; the last entry of
+    the history is the version that ``data`` describes."""
     if data.slug and repo.slug_taken(session, data.slug):
         raise InvalidInput(f"slug {data.slug!r} is already used by another practice", field="slug")
+    created_at = created_at or utcnow()
     practice = Practice(
-        id=uuid.uuid4(),
+        id=practice_id or uuid.uuid4(),
         slug=data.slug or _free_slug(session, data.title),
-        version=1,
-        created_at=utcnow(),
-        updated_at=utcnow(),
+        version=history[-1].version if history else 1,
+        created_at=created_at,
+        updated_at=history[-1].created_at if history else created_at,
         sources=[],
         authors=[],
         tags=[],
@@ -82,7 +94,13 @@ def create(session: Session, data: PracticeCreate) -> Practice:
     _apply(session, practice, data.model_dump(exclude={"slug"}, mode="json"))
     session.add(practice)
     session.flush()
-    _record_version(session, practice, note="aangemaakt")
+    if history:
+        for version in history:
+            version.practice_id = practice.id
+            session.add(version)
+        session.flush()
+    else:
+        _record_version(session, practice, note="aangemaakt")
     index_tasks.enqueue(session, [practice.id])
     return practice
 

@@ -58,12 +58,25 @@ def resolve_hits(
         practice = found.get(hit.doc_id)
         if practice is None or practice.status != Status.PUBLISHED:
             continue
-        text = (
-            practice.summary if hit.section == "summary" else getattr(practice, hit.section, None) or practice.summary
-        )
-        snippet = make_snippet(text, query, searcher.lexical, language=practice.language)
+        snippet = _snippet(practice, hit, query, searcher)
         results.append(PracticeHit(practice, hit.score, hit.section, hit.sections, snippet))
     return results
+
+
+def _snippet(practice: Practice, hit: DocumentHit, query: str, searcher: HybridSearcher) -> Snippet:
+    """From the best matching section that contains query terms; else the best section as it is.
+
+    A chunk can match on its title prefix alone, so the best section need not hold a query term."""
+    first: Snippet | None = None
+    for section in (*hit.sections, "summary", "title"):
+        text = getattr(practice, section, None) or ""
+        if not text:
+            continue
+        snippet = make_snippet(text, query, searcher.lexical, language=practice.language)
+        if snippet.highlights:
+            return snippet
+        first = first or snippet
+    return first or Snippet(practice.summary[:300], [])
 
 
 def search(

@@ -21,7 +21,7 @@ from core.vocab import SECTIONS, Status
 from schemas.practices import PracticeCreate
 from services import practices as practice_service
 from storage.models import Community, CommunityMember, Organisation, Person, Practice, PracticeVersion
-from storage.repositories import directory, index_tasks
+from storage.repositories import directory
 from storage.repositories import practices as repo
 
 _HEADINGS = {heading.lower(): name for name, pair in SECTIONS.items() for heading in pair}
@@ -182,27 +182,15 @@ def _import_authored_practice(session: Session, record: dict[str, Any]) -> bool:
         authors=author_slugs,
         status=record.get("status", Status.PUBLISHED.value),
     )
-    practice = practice_service.create(session, PracticeCreate.model_validate(data))
     created = record.get("created")
+    created_at = None
     if created:
-        when = (
-            datetime.combine(created, datetime.min.time(), UTC)
-            if isinstance(created, date)
-            else datetime.fromisoformat(str(created))
-        )
-        practice.created_at = practice.updated_at = when if when.tzinfo else when.replace(tzinfo=UTC)
-        for version in practice_service_versions(session, practice.id):
-            version.created_at = practice.created_at
-            version.snapshot = {
-                **version.snapshot,
-                "created_at": when.isoformat(),
-                "updated_at": when.isoformat(),
-            }
+        when = created if isinstance(created, datetime) else datetime.fromisoformat(str(created))
+        if isinstance(created, date) and not isinstance(created, datetime):
+            when = datetime.combine(created, datetime.min.time())
+        created_at = when if when.tzinfo else when.replace(tzinfo=UTC)
+    practice_service.create(session, PracticeCreate.model_validate(data), created_at=created_at)
     return True
-
-
-def practice_service_versions(session: Session, practice_id: uuid.UUID) -> list[PracticeVersion]:
-    return repo.versions(session, practice_id)
 
 
 def _import_dumped_practice(session: Session, record: dict[str, Any]) -> bool:
@@ -217,29 +205,24 @@ def _import_dumped_practice(session: Session, record: dict[str, Any]) -> bool:
         community=(current.get("community") or {}).get("slug"),
         authors=[a["slug"] for a in current.get("authors", [])],
     )
-    practice = practice_service.create(session, PracticeCreate.model_validate(data))
-    for version in repo.versions(session, practice.id):
-        session.delete(version)
-    session.flush()
-    # Re-key the row under its original id; nothing else refers to the fresh id yet but its index task.
-    index_tasks.forget(session, practice.id)
-    practice.id = practice_id
-    practice.version = int(current["version"])
-    practice.created_at = datetime.fromisoformat(current["created_at"])
-    practice.updated_at = datetime.fromisoformat(current["updated_at"])
-    session.flush()
-    for version in record.get("versions", []):
-        session.add(
-            PracticeVersion(
-                practice_id=practice_id,
-                version=int(version["version"]),
-                created_at=datetime.fromisoformat(version["created_at"]),
-                note=version.get("note"),
-                snapshot=version["snapshot"],
-            )
+    history = [
+        PracticeVersion(
+            version=int(v["version"]),
+            created_at=datetime.fromisoformat(v["created_at"]),
+            note=v.get("note"),
+            snapshot=v["snapshot"],
         )
-    index_tasks.enqueue(session, [practice_id])
-    session.flush()
+        for v in sorted(record.get("versions", []), key=lambda v: int(v["version"]))
+    ]
+    if not history or history[-1].version != int(current["version"]):
+        raise ValueError("the versions of an exported practice must end with its current version")
+    practice_service.create(
+        session,
+        PracticeCreate.model_validate(data),
+        practice_id=practice_id,
+        created_at=datetime.fromisoformat(current["created_at"]),
+        history=history,
+    )
     return True
 
 

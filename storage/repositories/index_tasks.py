@@ -73,7 +73,3 @@ def backlog(session: Session) -> Backlog:
 
 def clear(session: Session) -> None:
     session.execute(delete(IndexTask))
-
-
-def forget(session: Session, practice_id: uuid.UUID) -> None:
-    session.execute(delete(IndexTask).where(IndexTask.practice_id == practice_id))

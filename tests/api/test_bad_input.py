@@ -1,0 +1,161 @@
+"""Bad input on every write endpoint (and the read parameters): a 4xx problem+json that names the field,
+and nothing stored or changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from services.runtime import Runtime
+from storage.database import unit_of_work
+from storage.models import IndexTask, Practice, PracticeVersion
+from tests.factories import create_practice, practice_body
+
+
+def state(runtime: Runtime) -> tuple[int, int, int]:
+    with unit_of_work(runtime.sessions) as session:
+        return tuple(  # type: ignore[return-value]
+            session.scalar(select(func.count()).select_from(model)) for model in (Practice, PracticeVersion, IndexTask)
+        )
+
+
+def assert_problem(response: Any, status: int, field: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    assert field in [e["field"] for e in body.get("errors", [])], body
+
+
+CREATE_CASES = [
+    ("wrong type", practice_body(title=42), "title"),
+    ("missing field", {k: v for k, v in practice_body().items() if k != "approach"}, "approach"),
+    ("unknown field", practice_body(colour="blue"), "colour"),
+    ("over-long title", practice_body(title="x" * 201), "title"),
+    ("over-long section", practice_body(results="woord " * 5000), "results"),
+    ("empty title", practice_body(title="   "), "title"),
+    ("unknown theme", practice_body(themes=["astrologie"]), "themes[0]"),
+    ("no themes", practice_body(themes=[]), "themes"),
+    ("repeated theme", practice_body(themes=["wmo", "wmo"]), "themes"),
+    ("unknown status", practice_body(status="secret"), "status"),
+    ("bad slug", practice_body(slug="Met Spaties"), "slug"),
+    ("unknown author", practice_body(authors=["niemand-bekend"]), "authors[0]"),
+    ("unknown organisation", practice_body(organisation="gemeente-nergens"), "organisation"),
+    ("bad source url", practice_body(sources=[{"title": "x", "url": "geen url"}]), "sources[0].url"),
+    ("body is a list", [practice_body()], "body"),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "field"), CREATE_CASES, ids=[c[0] for c in CREATE_CASES])
+def test_create_rejects_bad_input_and_stores_nothing(
+    client: TestClient, runtime: Runtime, case: str, body: Any, field: str
+) -> None:
+    before = state(runtime)
+    assert_problem(client.post("/api/v1/practices", json=body), 422, field)
+    assert state(runtime) == before
+
+
+def test_invalid_json_is_a_400(client: TestClient, runtime: Runtime) -> None:
+    response = client.post("/api/v1/practices", content=b'{"title": "x",', headers={"content-type": "application/json"})
+    assert_problem(response, 400, "body")
+    assert state(runtime) == (0, 0, 0)
+
+
+def test_oversized_body_is_a_413(client: TestClient, runtime: Runtime) -> None:
+    huge = practice_body(situation="a" * 1_100_000)
+    assert_problem(client.post("/api/v1/practices", json=huge), 413, "body")
+
+    def chunks():  # no Content-Length: the limit must hold for streamed bodies too
+        yield b'{"title": "'
+        for _ in range(200):
+            yield b"a" * 10_000
+        yield b'"}'
+
+    streamed = client.post("/api/v1/practices", content=chunks(), headers={"content-type": "application/json"})
+    assert_problem(streamed, 413, "body")
+    assert state(runtime) == (0, 0, 0)
+
+
+def test_duplicate_slug_is_refused(client: TestClient, runtime: Runtime) -> None:
+    create_practice(client, slug="dubbel")
+    before = state(runtime)
+    assert_problem(client.post("/api/v1/practices", json=practice_body(slug="dubbel")), 422, "slug")
+    assert state(runtime) == before
+
+
+UPDATE_CASES = [
+    ("wrong type", {"themes": "jeugd"}, "themes"),
+    ("unknown field", {"id": "x"}, "id"),
+    ("null title", {"title": None}, "title"),
+    ("over-long summary", {"summary": "x" * 2001}, "summary"),
+    ("unknown legal frame", {"legal_frames": ["wet-x"]}, "legal_frames[0]"),
+    ("unknown community", {"community": "geen-idee"}, "community"),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "field"), UPDATE_CASES, ids=[c[0] for c in UPDATE_CASES])
+def test_update_rejects_bad_input_and_changes_nothing(
+    client: TestClient, runtime: Runtime, case: str, body: dict[str, Any], field: str
+) -> None:
+    created = create_practice(client)
+    url = f"/api/v1/practices/{created['id']}"
+    etag = client.get(url).headers["ETag"]
+    before = state(runtime)
+    assert_problem(client.patch(url, json=body, headers={"If-Match": etag}), 422, field)
+    assert state(runtime) == before
+    assert client.get(url).json() == client.get(url).json() | {"version": 1, "title": created["title"]}
+
+
+@pytest.mark.parametrize("method", ["get", "patch", "delete", "post-archive"])
+def test_bad_and_unknown_ids(client: TestClient, runtime: Runtime, method: str) -> None:
+    def call(ref: str) -> Any:
+        if method == "post-archive":
+            return client.post(f"/api/v1/practices/{ref}/archive")
+        if method == "patch":
+            return client.patch(f"/api/v1/practices/{ref}", json={"title": "x"}, headers={"If-Match": "*"})
+        return getattr(client, method)(f"/api/v1/practices/{ref}")
+
+    assert_problem(call("Not A Valid Id!"), 422, "id")
+    assert_problem(call("00000000-0000-0000-0000-000000000000"), 404, "id")
+    assert_problem(call("bestaat-niet"), 404, "id")
+    assert state(runtime) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"cursor": "eyJ0IjogMX0"}, "cursor"),  # valid base64 of a wrong object
+        ({"theme": "astrologie"}, "theme[0]"),
+        ({"status": "secret"}, "status[0]"),
+        ({"limit": 0}, "limit"),
+        ({"limit": "veel"}, "limit"),
+        ({"organisation": "Geen Slug"}, "organisation"),
+    ],
+)
+def test_list_rejects_bad_parameters(client: TestClient, params: dict[str, Any], field: str) -> None:
+    assert_problem(client.get("/api/v1/practices", params=params), 422, field)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({}, "q"),
+        ({"q": ""}, "q"),
+        ({"q": "   "}, "q"),
+        ({"q": "x", "mode": "magic"}, "mode"),
+        ({"q": "x", "limit": 51}, "limit"),
+    ],
+)
+def test_search_rejects_bad_parameters(client: TestClient, params: dict[str, Any], field: str) -> None:
+    assert_problem(client.get("/api/v1/search", params=params), 422, field)
+
+
+def test_unknown_route_and_method_are_problems(client: TestClient) -> None:
+    assert client.get("/api/v1/nothing-here").headers["content-type"] == "application/problem+json"
+    response = client.put("/api/v1/practices")
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/problem+json"

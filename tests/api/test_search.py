@@ -1,0 +1,148 @@
+"""Search and 'more like this' over HTTP, on real engines and the real model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from indexing.embedder import Embedder
+from services.runtime import Runtime
+from tests.conftest import PgDatabases, make_database_url, make_settings
+from tests.factories import create_practice
+
+
+def search(client: TestClient, q: str, **params: object) -> list[dict]:
+    response = client.get("/api/v1/search", params={"q": q, **params})
+    assert response.status_code == 200, response.text
+    hits: list[dict] = response.json()["hits"]
+    return hits
+
+
+def test_hit_carries_section_snippet_and_highlights(seeded_client: TestClient) -> None:
+    hits = search(seeded_client, "budgetcoaching aan de keukentafel", limit=5)
+    assert hits and all(h["section"] in h["sections"] and h["snippet"] for h in hits)
+    top = search(seeded_client, "budgetcoaching aan de keukentafel", limit=5, mode="lexical")[0]
+    marked = [top["snippet"][h["start"] : h["end"]].lower() for h in top["highlights"]]
+    assert marked and all(m.startswith(("budget", "keukentafel", "coach")) for m in marked), marked
+    assert len({h["practice"]["id"] for h in hits}) == len(hits)  # grouped: one hit per practice
+
+
+def test_filters_apply_inside_the_search(seeded_client: TestClient) -> None:
+    hits = search(seeded_client, "jongeren", theme="schuldhulp", limit=20)
+    assert hits and all("schuldhulp" in h["practice"]["themes"] for h in hits)
+    english = search(seeded_client, "jongeren met schulden", language="en", limit=20)
+    assert all(h["practice"]["language"] == "en" for h in english)
+    assert search(seeded_client, "jongeren", organisation="bestaat-niet") == []
+
+
+def test_modes_are_each_a_real_leg(seeded_client: TestClient) -> None:
+    lexical = search(seeded_client, "thuiszitters", mode="lexical", limit=5)
+    dense = search(seeded_client, "a child who has not been to school for months", mode="dense", limit=5)
+    assert lexical and dense
+    assert lexical[0]["practice"]["slug"] == "thuiszitterstafel-lindewaard"
+    # a word no practice contains: the lexical leg has nothing, the dense leg still answers
+    assert search(seeded_client, "xyzzyqwv", mode="lexical") == []
+    assert search(seeded_client, "xyzzyqwv", mode="dense")
+
+
+def test_private_seed_practices_never_reach_anonymous_search(
+    seeded_client: TestClient, seeded_runtime: Runtime
+) -> None:
+    from sqlalchemy import select
+
+    from storage.models import Practice
+
+    with seeded_runtime.sessions() as session:
+        private = session.execute(
+            select(Practice.id, Practice.title).where(
+                (Practice.visibility != "public") | (Practice.status != "published")
+            )
+        ).all()
+    assert len(private) >= 6  # the seeds hold drafts, internal and community practices
+    for practice_id, title in private:
+        for mode in ("hybrid", "lexical", "dense"):
+            assert str(practice_id) not in {
+                h["practice"]["id"] for h in search(seeded_client, title, mode=mode, limit=50)
+            }
+    for slug in ("thuiszitterstafel-lindewaard", "budgetcoaching-zes-keukentafelsessies"):
+        similar = seeded_client.get(f"/api/v1/practices/{slug}/similar", params={"limit": 20}).json()
+        assert {h["practice"]["id"] for h in similar}.isdisjoint({str(p) for p, _ in private})
+
+
+def test_similar_finds_related_practices_and_not_itself(seeded_client: TestClient) -> None:
+    response = seeded_client.get("/api/v1/practices/budgetcoaching-zes-keukentafelsessies/similar", params={"limit": 5})
+    assert response.status_code == 200
+    hits = response.json()
+    slugs = [h["practice"]["slug"] for h in hits]
+    assert "budgetcoaching-zes-keukentafelsessies" not in slugs
+    assert sum("schuldhulp" in h["practice"]["themes"] for h in hits) >= 3, slugs
+
+
+def test_archived_and_deleted_never_show_even_while_the_index_lags(client: TestClient, runtime: Runtime) -> None:
+    keep = create_practice(
+        client, title="Fietsmaatjes voor eenzame ouderen", summary="Vrijwilligers fietsen met ouderen."
+    )
+    gone = create_practice(client, title="Fietsmaatjes op de duofiets", summary="Duofietsen tegen eenzaamheid.")
+    old = create_practice(client, title="Fietsmaatjes archief", summary="Oude werkwijze met duofietsen.")
+    runtime.worker.drain()
+    assert {h["practice"]["id"] for h in search(client, "duofiets eenzaamheid")} == {keep["id"], gone["id"], old["id"]}
+
+    client.post(f"/api/v1/practices/{old['id']}/archive")
+    client.delete(f"/api/v1/practices/{gone['id']}")
+    # The worker has not run: the index still holds both. SQL decides what leaves.
+    assert runtime.index.count() == 3
+    assert {h["practice"]["id"] for h in search(client, "duofiets eenzaamheid")} == {keep["id"]}
+    runtime.worker.drain()
+    assert runtime.index.count() == 2  # archived stays indexed (with its status), deleted is gone
+
+
+def test_edits_are_searchable_after_the_worker_ran(client: TestClient, runtime: Runtime) -> None:
+    created = create_practice(client)
+    runtime.worker.drain()
+    url = f"/api/v1/practices/{created['id']}"
+    client.patch(url, json={"approach": "Wij zetten een zwerfkatten-coördinator in."}, headers={"If-Match": "*"})
+    runtime.worker.drain()
+    hits = search(client, "zwerfkatten", mode="lexical")
+    assert [h["practice"]["id"] for h in hits] == [created["id"]]
+    assert hits[0]["section"] == "approach"
+    assert search(client, "dinsdag vrijwilliger", mode="lexical") == []  # the old approach text is gone
+
+
+def test_the_end_of_a_long_section_is_indexed(client: TestClient, runtime: Runtime) -> None:
+    filler = " ".join(f"Zin nummer {n} beschrijft een stap in het werk met gezinnen en scholen." for n in range(150))
+    create_practice(client, approach=filler + " Tot slot gebruiken we het kwispelprotocol.")
+    runtime.worker.drain()
+    hits = search(client, "kwispelprotocol", mode="lexical")
+    assert len(hits) == 1 and hits[0]["section"] == "approach"
+    assert "kwispelprotocol" in hits[0]["snippet"]
+
+
+@pytest.fixture
+def server_client(
+    tmp_path: Path, pg_databases: PgDatabases | None, embedder: Embedder
+) -> Iterator[tuple[TestClient, Runtime]]:
+    """The same service on the qdrant-client adapter (in-memory mode stands in for a server)."""
+    settings = make_settings(tmp_path / "data", make_database_url(tmp_path / "db", pg_databases), qdrant_url=":memory:")
+    rt = Runtime.build(settings, embedder=embedder)
+    with TestClient(create_app(settings, runtime=rt), raise_server_exceptions=False) as client:
+        yield client, rt
+    rt.close()
+
+
+def test_search_works_the_same_on_the_server_adapter(server_client: tuple[TestClient, Runtime]) -> None:
+    client, runtime = server_client
+    keep = create_practice(
+        client, title="Huiswerkklas in het buurthuis", summary="Scholieren maken samen huiswerk.", themes=["onderwijs"]
+    )
+    create_practice(client, title="Koken met buren", summary="Buurtbewoners koken samen.", themes=["participatie"])
+    runtime.worker.drain()
+    assert runtime.index.count() == 2
+    hits = search(client, "hulp bij huiswerk voor scholieren")
+    assert hits[0]["practice"]["id"] == keep["id"]
+    assert [h["practice"]["id"] for h in search(client, "huiswerk", theme="participatie")] != [keep["id"]]
+    similar = client.get(f"/api/v1/practices/{keep['id']}/similar").json()
+    assert keep["id"] not in {h["practice"]["id"] for h in similar}

@@ -1,0 +1,132 @@
+"""The CLI: import, export → import round trip with versions, reindex from SQL, model mismatch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+from services.runtime import Runtime
+from tests.conftest import PgDatabases, make_database_url
+
+SEED = Path(__file__).resolve().parents[2] / "seed_practices"
+SAMPLE = (
+    "thuiszitterstafel-lindewaard",
+    "budgetcoaching-zes-keukentafelsessies",
+    "eastvale-housing-first-rough-sleepers",
+    "intervisie-incidentmethode-leercoaches",  # community visibility: exported too
+    "sexting-incidenten-op-school-afhandelen",  # a draft
+)
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    """A few seed files: enough for every kind of record, small enough to embed quickly."""
+    folder = tmp_path / "sample"
+    folder.mkdir()
+    for slug in SAMPLE:
+        (folder / f"{slug}.md").write_text((SEED / f"{slug}.md").read_text())
+    return folder
+
+
+def env_for(folder: Path, pg: PgDatabases | None, **extra: str) -> dict[str, str]:
+    return {
+        "PRAKTIJKBANK_DATA_DIR": str(folder / "data"),
+        "PRAKTIJKBANK_DATABASE_URL": make_database_url(folder / "db", pg),
+        **extra,
+    }
+
+
+def run(args: list[str], env: dict[str, str]) -> str:
+    result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_export_then_import_into_an_empty_instance_gives_the_same_practices(
+    tmp_path: Path, pg_databases: PgDatabases | None, sample: Path
+) -> None:
+    source = env_for(tmp_path / "a", pg_databases)
+    output = run(["import", str(sample)], source)
+    assert "errors" in output and ", 0 errors" in output
+
+    # give one practice some history
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from core.settings import Settings
+
+    settings = Settings(
+        data_dir=Path(source["PRAKTIJKBANK_DATA_DIR"]),
+        database_url=source["PRAKTIJKBANK_DATABASE_URL"],
+        seed_on_first_start=False,
+        run_worker=False,
+    )
+    with TestClient(create_app(settings)) as client:
+        url = "/api/v1/practices/thuiszitterstafel-lindewaard"
+        client.patch(
+            url, json={"title": "Thuiszitterstafel, tweede versie", "note": "nieuwe naam"}, headers={"If-Match": "*"}
+        )
+
+    dump_a = tmp_path / "a.jsonl"
+    run(["export", str(dump_a)], source)
+    target = env_for(tmp_path / "b", pg_databases)
+    run(["import", str(dump_a)], target)
+    dump_b = tmp_path / "b.jsonl"
+    run(["export", str(dump_b)], target)
+
+    first = [json.loads(line) for line in dump_a.read_text().splitlines()]
+    second = [json.loads(line) for line in dump_b.read_text().splitlines()]
+    assert first == second  # ids, versions, timestamps, history: identical
+    practices = [r for r in first if r["type"] == "practice"]
+    assert sorted(r["practice"]["slug"] for r in practices) == sorted(SAMPLE)
+    changed = next(r for r in practices if r["practice"]["slug"] == "thuiszitterstafel-lindewaard")
+    assert [v["version"] for v in changed["versions"]] == [1, 2]
+    assert changed["versions"][0]["snapshot"]["title"] != changed["practice"]["title"]
+
+
+def test_import_reports_bad_files_and_keeps_the_good_ones(tmp_path: Path, pg_databases: PgDatabases | None) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    good = (SEED / "thuiszitterstafel-lindewaard.md").read_text()
+    (folder / "good.md").write_text(good)
+    (folder / "no-approach.md").write_text(good.replace("## Aanpak", "## Doel"))
+    (folder / "bad-theme.md").write_text(
+        good.replace("slug: thuiszitterstafel-lindewaard", "slug: x").replace("themes: [", "themes: [astrologie, ")
+    )
+    result = CliRunner().invoke(cli, ["import", str(folder)], env=env_for(tmp_path, pg_databases))
+    assert result.exit_code == 1
+    assert "imported 1 practices" in result.output
+    assert "bad-theme.md: themes.0" in result.output
+    assert "no-approach.md" in result.output
+
+
+def test_reindex_rebuilds_the_index_from_sql_and_a_model_change_demands_it(
+    tmp_path: Path, pg_databases: PgDatabases | None, embedder: object, sample: Path
+) -> None:
+    env = env_for(tmp_path, pg_databases)
+    run(["import", str(sample)], env)
+    from core.settings import Settings
+
+    settings = Settings(data_dir=Path(env["PRAKTIJKBANK_DATA_DIR"]), database_url=env["PRAKTIJKBANK_DATABASE_URL"])
+    rt = Runtime.build(settings, embedder=embedder)  # type: ignore[arg-type]
+    expected = rt.index.count()
+    rt.close()
+    assert expected == len(SAMPLE)
+    # wreck the index: the SQL side is untouched, so reindex must bring everything back
+    import shutil
+
+    shutil.rmtree(Path(env["PRAKTIJKBANK_DATA_DIR"]) / "index")
+    output = run(["reindex"], env)
+    assert f"the index holds {expected}" in output
+
+    class OtherModel:
+        name, dimension, max_tokens = "another-model", 384, 256
+
+    from core.errors import IndexMismatch
+
+    with pytest.raises(IndexMismatch, match="praktijkbank reindex"):
+        Runtime.build(settings, embedder=OtherModel())  # type: ignore[arg-type]

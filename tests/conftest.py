@@ -1,0 +1,129 @@
+"""Shared fixtures. The database backend comes from PRAKTIJKBANK_TEST_DB (sqlite, the default, or postgresql);
+the suite runs whole on each. The embedding model is the real bundled one, loaded once per session."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from api.app import create_app
+from core.settings import BUNDLED_MODEL, PROJECT_ROOT, Settings
+from indexing.embedder import Embedder, load_embedder
+from services.runtime import Runtime
+from services.transfer import import_records, read_records
+from storage.database import unit_of_work
+
+BACKEND = os.environ.get("PRAKTIJKBANK_TEST_DB", "sqlite")
+PG_ADMIN_URL = os.environ.get("PRAKTIJKBANK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SEED_DIR = PROJECT_ROOT / "seed_practices"
+
+
+def pytest_report_header() -> str:
+    return f"praktijkbank database backend: {BACKEND}"
+
+
+class PgDatabases:
+    """Creates throw-away PostgreSQL databases and drops them at the end of the session."""
+
+    def __init__(self) -> None:
+        self._admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        self._made: list[str] = []
+
+    def fresh(self) -> str:
+        name = f"pb_test_{uuid.uuid4().hex[:12]}"
+        with self._admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        self._made.append(name)
+        return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+    def drop_all(self) -> None:
+        with self._admin.connect() as conn:
+            for name in self._made:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self._admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_databases() -> Iterator[PgDatabases | None]:
+    if BACKEND != "postgresql":
+        yield None
+        return
+    databases = PgDatabases()
+    yield databases
+    databases.drop_all()
+
+
+def make_database_url(folder: Path, pg: PgDatabases | None) -> str:
+    if pg is not None:
+        return pg.fresh()
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return load_embedder(BUNDLED_MODEL)
+
+
+def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "seed_on_first_start": False,
+        "run_worker": False,
+        "qdrant_url": None,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, pg_databases: PgDatabases | None) -> Settings:
+    return make_settings(tmp_path / "data", make_database_url(tmp_path / "db", pg_databases))
+
+
+@pytest.fixture
+def runtime(settings: Settings, embedder: Embedder) -> Iterator[Runtime]:
+    rt = Runtime.build(settings, embedder=embedder)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def client(settings: Settings, runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, runtime=runtime), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def seed(runtime: Runtime, folder: Path = SEED_DIR) -> int:
+    with unit_of_work(runtime.sessions) as session:
+        report = import_records(session, read_records(folder))
+    assert not report.errors, report.errors
+    runtime.worker.drain()
+    return report.created
+
+
+@pytest.fixture(scope="session")
+def seeded_runtime(
+    tmp_path_factory: pytest.TempPathFactory, pg_databases: PgDatabases | None, embedder: Embedder
+) -> Iterator[Runtime]:
+    """One instance with all seed practices indexed, shared by read-only tests."""
+    folder = tmp_path_factory.mktemp("seeded")
+    settings = make_settings(folder / "data", make_database_url(folder / "db", pg_databases))
+    rt = Runtime.build(settings, embedder=embedder)
+    seed(rt)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture(scope="session")
+def seeded_client(seeded_runtime: Runtime) -> Iterator[TestClient]:
+    app = create_app(seeded_runtime.settings, runtime=seeded_runtime)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client

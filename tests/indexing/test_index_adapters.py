@@ -1,0 +1,166 @@
+"""One suite for both index adapters: the embedded engine (qdrant-edge) and qdrant-client (in-memory mode
+standing in for a server). Same calls, same answers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.errors import IndexMismatch, IndexUnavailable
+from core.settings import Settings
+from indexing.factory import open_index
+from indexing.index import FieldIn, IndexFilter, IndexMeta, IndexPoint, IndexQuery, VectorIndex
+from indexing.lexical import LexicalEncoder
+
+META = IndexMeta("test-model", 4)
+LEXICAL = LexicalEncoder()
+
+
+@pytest.fixture(params=["edge", "server"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Settings, object]]:
+    if request.param == "edge":
+        yield Settings(data_dir=tmp_path, qdrant_url=None), None
+    else:
+        from qdrant_client import QdrantClient
+
+        client = QdrantClient(location=":memory:")
+        yield Settings(data_dir=tmp_path, qdrant_url=":memory:"), client
+        client.close()
+
+
+@pytest.fixture
+def index(backend: tuple[Settings, object]) -> Iterator[VectorIndex]:
+    settings, client = backend
+    idx = open_index(settings, META, client=client)  # type: ignore[arg-type]
+    yield idx
+    if client is None:
+        idx.close()
+
+
+def point(doc: uuid.UUID, section: str, number: int, dense: list[float], text: str, **payload: object) -> IndexPoint:
+    base: dict[str, object] = {
+        "doc_id": str(doc),
+        "doc_type": "practice",
+        "version": 1,
+        "section": section,
+        "chunk": number,
+        "head": 1 if (section, number) == ("summary", 0) else 0,
+        "status": "published",
+        "visibility": "public",
+        "community_id": "",
+        "themes": ["jeugd"],
+    }
+    base.update(payload)
+    return IndexPoint(uuid.uuid5(doc, f"{section}/{number}"), dense, LEXICAL.document(text, "nl"), base)
+
+
+DOC_A, DOC_B, DOC_C = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+
+def fill(index: VectorIndex) -> None:
+    index.upsert(
+        [
+            point(DOC_A, "summary", 0, [1, 0, 0, 0], "Schuldhulp voor jongeren met betalingsachterstanden"),
+            point(DOC_A, "approach", 0, [0.9, 0.1, 0, 0], "Budgetcoaches bezoeken jongeren thuis"),
+            point(DOC_B, "summary", 0, [0, 1, 0, 0], "Mantelzorgers krijgen respijtzorg", themes=["wmo"]),
+            point(
+                DOC_C,
+                "summary",
+                0,
+                [0.95, 0, 0.05, 0],
+                "Geheim project over schulden",
+                visibility="community",
+                community_id="c-1",
+            ),
+        ]
+    )
+    index.flush()
+
+
+def test_dense_query_ranks_nearest_first_and_filters_in_engine(index: VectorIndex) -> None:
+    fill(index)
+    public = IndexFilter(all_of=(FieldIn("visibility", ("public",)),))
+    hits = index.query(IndexQuery(dense=[1, 0, 0, 0], sparse=None, filter=public, limit=10))
+    docs = [h.payload["doc_id"] for h in hits]
+    assert docs[0] == str(DOC_A)
+    assert str(DOC_C) not in docs  # the closest community point is filtered out inside the engine
+
+
+def test_lexical_leg_matches_dutch_word_forms(index: VectorIndex) -> None:
+    fill(index)
+    # "betalingsachterstand" (singular) must match "betalingsachterstanden" via the Dutch stemmer.
+    hits = index.query(
+        IndexQuery(dense=None, sparse=LEXICAL.query("betalingsachterstand"), filter=IndexFilter(), limit=5)
+    )
+    assert hits and hits[0].payload["doc_id"] == str(DOC_A)
+
+
+def test_hybrid_fusion_and_access_conjunctions(index: VectorIndex) -> None:
+    fill(index)
+    member_filter = IndexFilter(any_of=((FieldIn("visibility", ("public",)),), (FieldIn("community_id", ("c-1",)),)))
+    hits = index.query(IndexQuery(dense=[1, 0, 0, 0], sparse=LEXICAL.query("schulden"), filter=member_filter, limit=10))
+    assert str(DOC_C) in {h.payload["doc_id"] for h in hits}
+    outsider = IndexFilter(any_of=((FieldIn("visibility", ("public",)),), (FieldIn("community_id", ("c-2",)),)))
+    hits = index.query(IndexQuery(dense=[1, 0, 0, 0], sparse=LEXICAL.query("schulden"), filter=outsider, limit=10))
+    assert str(DOC_C) not in {h.payload["doc_id"] for h in hits}
+
+
+def test_theme_filter_matches_any_value_of_a_list_field(index: VectorIndex) -> None:
+    fill(index)
+    flt = IndexFilter(all_of=(FieldIn("themes", ("wmo", "onderwijs")),))
+    hits = index.query(IndexQuery(dense=[1, 0, 0, 0], sparse=None, filter=flt, limit=10))
+    assert {h.payload["doc_id"] for h in hits} == {str(DOC_B)}
+
+
+def test_count_counts_documents_not_chunks(index: VectorIndex) -> None:
+    fill(index)
+    assert index.count() == 3
+    assert index.count(heads_only=False) == 4
+    assert index.count(IndexFilter(all_of=(FieldIn("visibility", ("public",)),))) == 2
+
+
+def test_remove_keeps_only_the_current_version(index: VectorIndex) -> None:
+    fill(index)
+    index.upsert([point(DOC_A, "summary", 0, [1, 0, 0, 0], "nieuwe tekst", version=2)])
+    index.remove(DOC_A, keep_version=2)
+    assert index.count(IndexFilter(all_of=(FieldIn("doc_id", (str(DOC_A),)),)), heads_only=False) == 1
+    index.remove(DOC_A)
+    assert index.count() == 2
+
+
+def test_vectors_of_returns_the_stored_dense_vectors(index: VectorIndex) -> None:
+    fill(index)
+    vectors = index.vectors_of(DOC_A)
+    assert len(vectors) == 2
+    assert all(len(v) == 4 for v in vectors)
+    assert index.vectors_of(uuid.uuid4()) == []
+
+
+def test_reopen_with_another_model_is_refused(backend: tuple[Settings, object]) -> None:
+    settings, client = backend
+    first = open_index(settings, META, client=client)  # type: ignore[arg-type]
+    fill(first)
+    if client is None:
+        first.close()
+    with pytest.raises(IndexMismatch, match="reindex"):
+        open_index(settings, IndexMeta("other-model", 8), client=client)  # type: ignore[arg-type]
+    again = open_index(settings, META, client=client)  # type: ignore[arg-type]
+    assert again.count() == 3  # same model: the data survived the reopen
+    if client is None:
+        again.close()
+    rebuilt = open_index(settings, IndexMeta("other-model", 8), recreate=True, client=client)  # type: ignore[arg-type]
+    assert rebuilt.count() == 0
+    if client is None:
+        rebuilt.close()
+
+
+def test_embedded_index_refuses_a_second_opener(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, qdrant_url=None)
+    first = open_index(settings, META)
+    with pytest.raises(IndexUnavailable, match="another process"):
+        open_index(settings, META)
+    first.close()
+    open_index(settings, META).close()  # released on close
