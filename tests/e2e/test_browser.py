@@ -1,0 +1,76 @@
+"""A person searching in the Dutch web pages, in headless Chromium (Debian's package, driven by Playwright)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from api.app import create_app
+from services.runtime import Runtime
+from tests.e2e.service import free_port
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def site(seeded_runtime: Runtime) -> Iterator[str]:
+    port = free_port()
+    app = create_app(seeded_runtime.settings, runtime=seeded_runtime)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            httpx.get(f"{url}/healthz", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    yield url
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.mark.browser
+def test_search_then_open_a_practice(site: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        )
+        page = browser.new_page()
+        page.goto(site)
+        assert page.locator("html").get_attribute("lang") == "nl"
+        page.fill("textarea[name=q]", "Een leerling zit al maanden thuis en de school weet niet meer wat te doen")
+        page.click("button[type=submit]")
+        page.wait_for_selector("article.hit")
+        titles = page.locator("article.hit h2 a").all_inner_texts()
+        assert len(titles) >= 3
+        assert page.locator("article.hit mark").count() > 0  # query words are highlighted
+        page.screenshot(path=str(tmp_path / "search.png"), full_page=True)
+
+        page.locator("article.hit h2 a").first.click()
+        page.wait_for_selector("article h1")
+        assert page.locator("article h1").inner_text() == titles[0]
+        assert page.locator("section h2").count() >= 2  # the practice's sections, with Dutch headings
+        assert page.locator("aside li").count() >= 1  # 'Lijkt op': similar practices
+        page.screenshot(path=str(tmp_path / "practice.png"), full_page=True)
+        browser.close()
+
+
+@pytest.mark.browser
+def test_page_escapes_what_people_type(site: str) -> None:
+    response = httpx.get(site, params={"q": "<script>alert(1)</script> schulden"})
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&lt;script&gt;" in response.text
+    assert httpx.get(f"{site}/praktijken/bestaat-niet").status_code == 404
