@@ -11,8 +11,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api import errors
 from api.middleware import BodySizeLimit
-from api.routers import directory, health, practices, search
-from api.web import pages
+from api.ratelimit import SlidingWindow
+from api.routers import accounts, admin, directory, health, practices, search
+from api.web import pages, signin
 from core.settings import Settings
 from schemas.common import Problem
 from services.runtime import Runtime
@@ -31,7 +32,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         owned = runtime is None
         rt: Runtime = runtime if runtime is not None else await run_in_threadpool(Runtime.build, settings)
         if owned and settings.seed_on_first_start:
-            await run_in_threadpool(seed_if_empty, rt.sessions, settings.seed_dir)
+            await run_in_threadpool(seed_if_empty, rt.sessions, settings.seed_dir, demo=settings.demo_accounts)
         if owned and settings.run_worker:
             rt.start_worker()
         app.state.runtime = rt
@@ -51,14 +52,17 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         redoc_url=None,
     )
     errors.install(app)
+    app.state.write_limit = SlidingWindow(settings.writes_per_minute, 60)
+    app.state.sign_in_limit = SlidingWindow(settings.failed_sign_ins_per_15_minutes, 15 * 60)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (practices, search, directory, health):
+    for module in (practices, search, directory, accounts, admin, health):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)  # /healthz and /readyz also at the root, for orchestrators
     app.include_router(pages.router)
+    app.include_router(signin.router)
 
     original_openapi = app.openapi
 

@@ -87,7 +87,12 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
 
 async def _domain(request: Request, exc: PraktijkbankError) -> JSONResponse:
     errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
-    headers = {"ETag": str(exc.extra["current_etag"])} if "current_etag" in exc.extra else None
+    headers = {"ETag": str(exc.extra["current_etag"])} if "current_etag" in exc.extra else {}
+    if "retry_after" in exc.extra:
+        headers["Retry-After"] = str(exc.extra["retry_after"])
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="praktijkbank"'
+
     return problem(
         exc.status,
         exc.detail,
@@ -123,5 +128,5 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         "description": _TITLES.get(status, "Fout"),
     }
-    for status in (400, 404, 412, 413, 422, 428)
+    for status in (400, 401, 403, 404, 409, 412, 413, 422, 428, 429)
 }

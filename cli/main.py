@@ -43,14 +43,17 @@ def cli(verbose: bool) -> None:
 @cli.command()
 @click.option("--host", default=None, help="Default 127.0.0.1 (PRAKTIJKBANK_HOST).")
 @click.option("--port", type=int, default=None, help="Default 8000 (PRAKTIJKBANK_PORT).")
+@click.option("--demo", is_flag=True, help="With the first seeding, also make demo accounts (printed once).")
 @data_dir_option
-def serve(host: str | None, port: int | None, data_dir: Path | None) -> None:
+def serve(host: str | None, port: int | None, demo: bool, data_dir: Path | None) -> None:
     """Run the web service (migrations, seed data on first start, index worker included)."""
     import uvicorn
 
     from api.app import create_app
 
     settings = _settings(data_dir)
+    if demo:
+        settings = settings.model_copy(update={"demo_accounts": True})
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
 
 
@@ -162,6 +165,78 @@ def worker(data_dir: Path | None) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     signal.pause()
+
+
+@cli.group()
+def users() -> None:
+    """Accounts: the first admin, tokens, demo accounts."""
+
+
+def _sessions(data_dir: Path | None):  # type: ignore[no-untyped-def]
+    from storage.database import make_engine, make_session_factory
+    from storage.migrate import upgrade
+
+    engine = make_engine(_settings(data_dir).sqlalchemy_url)
+    upgrade(engine)
+    return make_session_factory(engine)
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True, help="The person's name; an existing person of that name is used.")
+@click.option("--admin", is_flag=True, help="Full rights, including communities and roles.")
+@click.option("--generate-password", is_flag=True, help="Make a random password and print it once.")
+@data_dir_option
+def users_create(email: str, name: str, admin: bool, generate_password: bool, data_dir: Path | None) -> None:
+    """Create an account. There is no default password: type one, or have one generated."""
+    import secrets
+
+    from services import auth
+
+    password = (
+        secrets.token_urlsafe(16)
+        if generate_password
+        else click.prompt("Password (12+ characters)", hide_input=True, confirmation_prompt=True)
+    )
+    with unit_of_work(_sessions(data_dir)) as session:
+        account = auth.create_account(session, email=email, name=name, password=password, is_admin=admin)
+        issued = auth.issue_token(session, account, "cli", days=30)
+    click.echo(f"created {'admin ' if admin else ''}account {email}")
+    if generate_password:
+        click.echo(f"password (shown once): {password}")
+    click.echo(f"API token 'cli', 30 days (shown once): {issued.secret}")
+
+
+@users.command("token")
+@click.argument("email")
+@click.option("--name", required=True, help="What the token is for.")
+@click.option("--days", type=int, default=90, show_default=True)
+@data_dir_option
+def users_token(email: str, name: str, days: int, data_dir: Path | None) -> None:
+    """Issue a personal API token for an account; printed once."""
+    from sqlalchemy import select
+
+    from services import auth
+    from storage.models import Account
+
+    with unit_of_work(_sessions(data_dir)) as session:
+        account = session.scalar(select(Account).where(Account.email == email.lower()))
+        if account is None:
+            raise click.ClickException(f"no account {email}")
+        issued = auth.issue_token(session, account, name, days=days)
+    click.echo(issued.secret)
+
+
+@users.command("demo")
+@data_dir_option
+def users_demo(data_dir: Path | None) -> None:
+    """Demo accounts for seed people (a curator, a member, an outsider, an admin); passwords printed once."""
+    from services.demo import create_demo_accounts
+
+    with unit_of_work(_sessions(data_dir)) as session:
+        created = create_demo_accounts(session)
+    for line in created:
+        click.echo(line)
 
 
 def main() -> None:

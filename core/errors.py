@@ -59,3 +59,21 @@ class IndexMismatch(PraktijkbankError):
     status = 503
     title = "Zoekindex past niet bij het model"
     type_slug = "index-mismatch"
+
+
+class Unauthorized(PraktijkbankError):
+    status = 401
+    title = "Niet aangemeld"
+    type_slug = "unauthorized"
+
+
+class Forbidden(PraktijkbankError):
+    status = 403
+    title = "Geen toegang"
+    type_slug = "forbidden"
+
+
+class TooManyRequests(PraktijkbankError):
+    status = 429
+    title = "Te veel verzoeken"
+    type_slug = "rate-limited"

@@ -34,10 +34,16 @@ class Settings(BaseSettings):
     torch_threads: int | None = Field(default=None, description="Torch CPU threads; default lets torch decide.")
     seed_dir: Path = PROJECT_ROOT / "seed_practices"
     seed_on_first_start: bool = True
+    demo_accounts: bool = Field(default=False, description="Make demo accounts with the first seeding (--demo).")
     run_worker: bool = Field(default=True, description="Run the index worker inside the web process.")
     worker_batch_size: int = 32
     worker_poll_seconds: float = 2.0
     max_body_bytes: int = 1_000_000
+    writes_per_minute: int = Field(default=120, description="Per account (or address, anonymous).")
+    failed_sign_ins_per_15_minutes: int = 5
+    secure_cookies: bool | None = Field(
+        default=None, description="Secure flag on the session cookie; default: only when the request came over https."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -42,6 +42,7 @@ class RecognitionLevel(StrEnum):
 
 class Status(StrEnum):
     DRAFT = "draft"
+    IN_REVIEW = "in_review"
     PUBLISHED = "published"
     ARCHIVED = "archived"
 

@@ -12,6 +12,7 @@ from indexing.lexical import SparseVec
 DENSE = "dense"
 LEXICAL = "bm25"
 LEXICAL_SCHEME = "bm25-snowball-v1"  # bump when the lexical encoding changes: old indexes must be rebuilt
+PAYLOAD_LAYOUT = "v2"  # bump when payload fields or their indexes change
 
 # Payload fields with an index in the engine. Lists hold several values (a practice has several themes).
 KEYWORD_FIELDS: tuple[str, ...] = (
@@ -26,6 +27,7 @@ KEYWORD_FIELDS: tuple[str, ...] = (
     "recognition_level",
     "themes",
     "legal_frames",
+    "owner_ids",
 )
 INTEGER_FIELDS: tuple[str, ...] = ("chunk", "version", "head")  # head: 1 on the first point of a document
 
@@ -37,13 +39,16 @@ class IndexMeta:
     model: str
     dimension: int
     lexical: str = LEXICAL_SCHEME
+    layout: str = PAYLOAD_LAYOUT
 
     def as_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "dimension": self.dimension, "lexical": self.lexical}
+        return {"model": self.model, "dimension": self.dimension, "lexical": self.lexical, "layout": self.layout}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IndexMeta:
-        return cls(str(data["model"]), int(data["dimension"]), str(data.get("lexical", "")))
+        return cls(
+            str(data["model"]), int(data["dimension"]), str(data.get("lexical", "")), str(data.get("layout", ""))
+        )
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, AnyHttpUrl, Field
@@ -86,8 +86,6 @@ class PracticeUpdate(_Sections):
     language: Language | None = None
     themes: Themes | None = None
     legal_frames: LegalFrames | None = None
-    recognition_level: RecognitionLevel | None = None
-    status: Status | None = None
     visibility: Visibility | None = None
     organisation: Slug | None = None
     region: ShortText | None = None
@@ -95,6 +93,28 @@ class PracticeUpdate(_Sections):
     authors: AuthorSlugs | None = None
     sources: list[Source] | None = Field(default=None, max_length=30)
     note: ShortText | None = Field(default=None, description="Why this change was made; kept with the version.")
+
+
+class StatusChange(InputSchema):
+    """Move a practice along the workflow: draft → in_review → published → archived."""
+
+    status: Status
+    note: ShortText | None = None
+
+
+class RecognitionChange(InputSchema):
+    """A curator's assessment of the evidence behind a practice."""
+
+    level: RecognitionLevel
+    explanation: Summary = Field(description="Why this level: what was observed or measured, and by whom.")
+    reassess_at: date | None = Field(default=None, description="When the level should be looked at again.")
+
+
+class Recognition(Schema):
+    level: str
+    explanation: str | None = None
+    assessed_at: datetime | None = None
+    reassess_at: datetime | None = None
 
 
 class PracticeSummary(Schema):
@@ -128,6 +148,7 @@ class PracticeRead(PracticeSummary):
     region: str | None = None
     authors: list[PersonRef]
     sources: list[SourceRead]
+    recognition: Recognition | None = None
     created_at: datetime
 
 

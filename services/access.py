@@ -1,8 +1,9 @@
-"""The one enforcement point for reading practices.
+"""The one enforcement point for practices: who may read, and who may change what.
 
-Who may read what is a list of *grants*; each grant is a conjunction on (status, visibility, community).
+Reading is a list of *grants*; each grant is a conjunction on (status, visibility, community, owner).
 The same grants become a SQL clause (list, get, versions, counts) and an index filter (search, similar),
-so the two can never disagree.
+so the two can never disagree. Writing is decided by the ``may_*`` methods; a caller who may not even read
+a practice is told it does not exist (404), never that it is forbidden.
 """
 
 from __future__ import annotations
@@ -10,22 +11,25 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, true
 
-from core.vocab import Status, Visibility
+from core.errors import Forbidden, NotFound, Unauthorized
+from core.vocab import RecognitionLevel, Status, Visibility
 from indexing.index import FieldIn, IndexFilter
-from storage.models import Practice
+from storage.models import Practice, PracticeAuthor
 
 READABLE_STATUSES = (Status.PUBLISHED, Status.ARCHIVED)
 
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who is asking. Anonymous until accounts exist for the caller."""
+    """Who is asking: anonymous, or a signed-in person with their community roles."""
 
     person_id: uuid.UUID | None = None
+    account_id: uuid.UUID | None = None
     is_admin: bool = False
-    community_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+    community_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)  # member, coach or curator
+    curator_community_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)  # coach or curator
 
     @property
     def signed_in(self) -> bool:
@@ -33,6 +37,7 @@ class Viewer:
 
 
 ANONYMOUS = Viewer()
+SYSTEM = Viewer(is_admin=True)  # the CLI and imports: acts for the operator, records no person
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class Grant:
     statuses: tuple[str, ...] | None = None  # None: any
     visibilities: tuple[str, ...] | None = None
     communities: tuple[uuid.UUID, ...] | None = None
+    owner: uuid.UUID | None = None  # the person is an author or the creator
 
 
 def grants_for(viewer: Viewer) -> list[Grant]:
@@ -50,13 +56,22 @@ def grants_for(viewer: Viewer) -> list[Grant]:
     if viewer.community_ids:
         # Members read everything of their own communities, drafts included.
         grants.append(Grant(communities=tuple(sorted(viewer.community_ids, key=str))))
+    if viewer.person_id:
+        grants.append(Grant(owner=viewer.person_id))
     return grants
+
+
+def _owned_by(person_id: uuid.UUID) -> ColumnElement[bool]:
+    authored = exists().where(PracticeAuthor.practice_id == Practice.id, PracticeAuthor.person_id == person_id)
+    return or_(Practice.created_by == person_id, authored)
 
 
 class AccessPolicy:
     def __init__(self, viewer: Viewer) -> None:
         self.viewer = viewer
         self.grants = grants_for(viewer)
+
+    # --- reading --------------------------------------------------------------------------------
 
     def practice_clause(self) -> ColumnElement[bool]:
         clauses = []
@@ -68,6 +83,8 @@ class AccessPolicy:
                 parts.append(Practice.visibility.in_(grant.visibilities))
             if grant.communities is not None:
                 parts.append(Practice.community_id.in_(grant.communities))
+            if grant.owner is not None:
+                parts.append(_owned_by(grant.owner))
             clauses.append(and_(*parts))
         return or_(*clauses) if clauses else false()
 
@@ -76,6 +93,7 @@ class AccessPolicy:
             (g.statuses is None or practice.status in g.statuses)
             and (g.visibilities is None or practice.visibility in g.visibilities)
             and (g.communities is None or practice.community_id in g.communities)
+            and (g.owner is None or g.owner in owners_of(practice))
             for g in self.grants
         )
 
@@ -89,7 +107,92 @@ class AccessPolicy:
                 conj.append(FieldIn("visibility", grant.visibilities))
             if grant.communities is not None:
                 conj.append(FieldIn("community_id", tuple(str(c) for c in grant.communities)))
+            if grant.owner is not None:
+                conj.append(FieldIn("owner_ids", (str(grant.owner),)))
             if not conj:
                 return IndexFilter()  # an unrestricted grant: no access condition at all
             conjunctions.append(tuple(conj))
         return IndexFilter(any_of=tuple(conjunctions))
+
+    # --- writing --------------------------------------------------------------------------------
+
+    def require_signed_in(self) -> None:
+        if self.viewer.person_id is None and not self.viewer.is_admin:
+            raise Unauthorized("sign in or send a personal API token (Authorization: Bearer …)")
+
+    def is_curator(self, community_id: uuid.UUID | None) -> bool:
+        """Coaches and curators decide for their community; a practice without one is its owners' own."""
+        if self.viewer.is_admin:
+            return True
+        return community_id is not None and community_id in self.viewer.curator_community_ids
+
+    def require_member(self, community_id: uuid.UUID | None, field: str = "community") -> None:
+        if community_id is None or self.viewer.is_admin or community_id in self.viewer.community_ids:
+            return
+        raise Forbidden("only members of a community can place practices in it", field=field)
+
+    def require_edit(self, practice: Practice) -> None:
+        self.require_signed_in()
+        if not self.can_read(practice):
+            raise NotFound("no practice with this id", field="id")
+        v = self.viewer
+        if v.is_admin or v.person_id in owners_of(practice) or practice.community_id in v.community_ids:
+            return
+        raise Forbidden("only its authors, its community and admins can change this practice")
+
+    def may_publish(self, practice: Practice) -> bool:
+        if practice.community_id is None:
+            return self.viewer.is_admin or self.viewer.person_id in owners_of(practice)
+        return self.is_curator(practice.community_id)
+
+    def require_transition(self, practice: Practice, target: Status) -> None:
+        self.require_edit(practice)
+        current = Status(practice.status)
+        allowed = TRANSITIONS.get(current, {})
+        if target not in allowed:
+            names = ", ".join(sorted(s.value for s in allowed)) or "none"
+            raise InvalidTransition(f"a {current.value} practice can go to: {names}", field="status")
+        if allowed[target] == "curator" and not self.may_publish(practice):
+            who = "curators and coaches of its community" if practice.community_id else "its authors"
+            raise Forbidden(f"only {who} can move this practice to {target.value}", field="status")
+
+    def require_recognition(self, practice: Practice) -> None:
+        self.require_edit(practice)
+        if not (practice.community_id and self.is_curator(practice.community_id)) and not self.viewer.is_admin:
+            raise Forbidden("the recognition level is set by curators of the practice's community", field="level")
+
+    def require_delete(self, practice: Practice) -> None:
+        self.require_edit(practice)
+        if not self.may_publish(practice):
+            raise Forbidden("only curators of its community (or its authors, outside a community) can delete it")
+
+    def check_new(self, community_id: uuid.UUID | None, status: Status, level: RecognitionLevel) -> None:
+        self.require_signed_in()
+        self.require_member(community_id)
+        curator = community_id is not None and self.is_curator(community_id)
+        if status in (Status.PUBLISHED, Status.ARCHIVED) and community_id is not None and not curator:
+            raise Forbidden("only curators publish into their community; start as draft or in_review", field="status")
+        if level != RecognitionLevel.PRAKTIJKVOORBEELD and not (curator or self.viewer.is_admin):
+            raise Forbidden("the recognition level is set by curators", field="recognition_level")
+
+
+def owners_of(practice: Practice) -> set[uuid.UUID]:
+    owners = {a.person_id for a in practice.authors}
+    if practice.created_by:
+        owners.add(practice.created_by)
+    return owners
+
+
+class InvalidTransition(Forbidden):
+    status = 409
+    title = "Statusovergang niet mogelijk"
+    type_slug = "invalid-transition"
+
+
+# target -> who may make the move: "editor" (authors, community members) or "curator"
+TRANSITIONS: dict[Status, dict[Status, str]] = {
+    Status.DRAFT: {Status.IN_REVIEW: "editor", Status.PUBLISHED: "curator"},
+    Status.IN_REVIEW: {Status.DRAFT: "editor", Status.PUBLISHED: "curator"},
+    Status.PUBLISHED: {Status.ARCHIVED: "curator", Status.DRAFT: "curator"},
+    Status.ARCHIVED: {Status.PUBLISHED: "curator"},
+}

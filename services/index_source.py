@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from indexing.documents import IndexDocument
 from indexing.worker import ClaimedTask
+from services.access import owners_of
 from storage.database import unit_of_work
 from storage.models import Practice
 from storage.repositories import index_tasks
@@ -42,6 +43,8 @@ def to_index_document(practice: Practice) -> IndexDocument:
         "recognition_level": practice.recognition_level,
         "themes": practice.tag_values("theme"),
         "legal_frames": practice.tag_values("legal_frame"),
+        # Authors and creator read their own drafts: the engine filters on them like on a community.
+        "owner_ids": sorted(str(p) for p in owners_of(practice)),
     }
     return IndexDocument(practice.id, practice.version, practice.title, practice.language, sections, payload)
 

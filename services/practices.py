@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.errors import InvalidInput, NotFound, PreconditionFailed
-from core.vocab import SECTION_NAMES, Status
+from core.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
+from core.vocab import SECTION_NAMES, RecognitionLevel, Status
 from schemas.directory import CommunityRef, OrganisationRef, PersonRef
-from schemas.practices import PracticeCreate, PracticeRead, PracticeUpdate, SourceRead
+from schemas.practices import PracticeCreate, PracticeRead, PracticeUpdate, Recognition, SourceRead
+from services import audit
 from services.access import AccessPolicy
 from storage.base import utcnow
 from storage.models import Practice, PracticeAuthor, PracticeTag, PracticeVersion
@@ -61,6 +62,12 @@ def to_read(practice: Practice) -> PracticeRead:
         sources=[SourceRead.model_validate(s) for s in practice.sources],
         created_at=practice.created_at,
         updated_at=practice.updated_at,
+        recognition=Recognition(
+            level=practice.recognition_level,
+            explanation=practice.recognition_explanation,
+            assessed_at=practice.recognition_assessed_at,
+            reassess_at=practice.recognition_reassess_at,
+        ),
     )
 
 
@@ -72,6 +79,7 @@ def create(
     session: Session,
     data: PracticeCreate,
     *,
+    policy: AccessPolicy,
     practice_id: uuid.UUID | None = None,
     created_at: datetime | None = None,
     history: Sequence[PracticeVersion] = (),
@@ -92,8 +100,15 @@ def create(
         tags=[],
     )
     _apply(session, practice, data.model_dump(exclude={"slug"}, mode="json"))
+    # The relationship is set, its foreign key only at flush: read the id from the related row.
+    community_id = practice.community.id if practice.community else None
+    policy.check_new(community_id, Status(practice.status), RecognitionLevel(practice.recognition_level))
+    practice.created_by = policy.viewer.person_id
     session.add(practice)
     session.flush()
+    audit.record(
+        session, policy.viewer.person_id, "practice.created", "practice", practice.id, {"status": practice.status}
+    )
     if history:
         for version in history:
             version.practice_id = practice.id
@@ -109,43 +124,103 @@ def update(
     session: Session, practice_id: uuid.UUID, data: PracticeUpdate, *, if_match: str, policy: AccessPolicy
 ) -> Practice:
     practice = _writable(session, practice_id, policy)
-    if if_match.strip() not in (etag(practice), "*"):
-        raise PreconditionFailed(
-            f"the practice is at version {practice.version}; reload it and apply your change again",
-            field="If-Match",
-            current_etag=etag(practice),
-        )
+    policy.require_edit(practice)
+    _check_match(practice, if_match)
     changes = data.model_dump(exclude_unset=True, exclude={"note"}, mode="json")
-    for required in (
-        "title",
-        "summary",
-        "situation",
-        "approach",
-        "themes",
-        "language",
-        "status",
-        "visibility",
-        "recognition_level",
-    ):
+    for required in ("title", "summary", "situation", "approach", "themes", "language", "visibility"):
         if required in changes and changes[required] is None:
             raise InvalidInput(f"{required} cannot be emptied", field=required)
+    old_community = practice.community_id
     _apply(session, practice, changes)
+    session.flush()  # the new community's foreign key, before the checks below read it
+    if practice.community_id != old_community:
+        policy.require_member(practice.community_id)
+        if practice.status == Status.PUBLISHED and not policy.may_publish(practice):
+            raise Forbidden("only curators publish into their community", field="community")
     _bump(session, practice, note=data.note)
     return practice
 
 
-def archive(session: Session, practice_id: uuid.UUID, *, policy: AccessPolicy, if_match: str | None) -> Practice:
+def transition(
+    session: Session,
+    practice_id: uuid.UUID,
+    target: Status,
+    *,
+    policy: AccessPolicy,
+    if_match: str | None,
+    note: str | None,
+) -> Practice:
+    """draft → in_review → published → archived (and back where the workflow allows); audited."""
     practice = _writable(session, practice_id, policy)
-    _check_optional_match(practice, if_match)
-    if practice.status != Status.ARCHIVED:
-        practice.status = Status.ARCHIVED.value
-        _bump(session, practice, note="gearchiveerd")
+    policy.require_transition(practice, target)
+    _check_match(practice, if_match)
+    before = practice.status
+    practice.status = target.value
+    _bump(session, practice, note=note or f"status: {before} → {target.value}")
+    audit.record(
+        session,
+        policy.viewer.person_id,
+        "practice.status",
+        "practice",
+        practice.id,
+        {"from": before, "to": target.value, "note": note},
+    )
     return practice
+
+
+def set_recognition(
+    session: Session,
+    practice_id: uuid.UUID,
+    level: RecognitionLevel,
+    *,
+    explanation: str,
+    reassess_at: datetime | None,
+    policy: AccessPolicy,
+    if_match: str | None,
+) -> Practice:
+    """A curator's assessment: the level, why, when, by whom, and when to look again; audited."""
+    practice = _writable(session, practice_id, policy)
+    policy.require_recognition(practice)
+    _check_match(practice, if_match)
+    before = practice.recognition_level
+    practice.recognition_level = level.value
+    practice.recognition_explanation = explanation
+    practice.recognition_assessed_at = utcnow()
+    practice.recognition_assessed_by = policy.viewer.person_id
+    practice.recognition_reassess_at = reassess_at
+    _bump(session, practice, note=f"erkenning: {before} → {level.value}")
+    audit.record(
+        session,
+        policy.viewer.person_id,
+        "practice.recognition",
+        "practice",
+        practice.id,
+        {
+            "from": before,
+            "to": level.value,
+            "explanation": explanation,
+            "reassess_at": reassess_at.isoformat() if reassess_at else None,
+        },
+    )
+    return practice
+
+
+def archive(session: Session, practice_id: uuid.UUID, *, policy: AccessPolicy, if_match: str | None) -> Practice:
+    return transition(session, practice_id, Status.ARCHIVED, policy=policy, if_match=if_match, note="gearchiveerd")
 
 
 def delete(session: Session, practice_id: uuid.UUID, *, policy: AccessPolicy, if_match: str | None) -> None:
     practice = _writable(session, practice_id, policy)
-    _check_optional_match(practice, if_match)
+    policy.require_delete(practice)
+    _check_match(practice, if_match)
+    audit.record(
+        session,
+        policy.viewer.person_id,
+        "practice.deleted",
+        "practice",
+        practice.id,
+        {"slug": practice.slug, "title": practice.title, "version": practice.version},
+    )
     session.delete(practice)
     session.flush()
     index_tasks.enqueue(session, [practice_id])
@@ -159,7 +234,7 @@ def _writable(session: Session, practice_id: uuid.UUID, policy: AccessPolicy) ->
     return practice
 
 
-def _check_optional_match(practice: Practice, if_match: str | None) -> None:
+def _check_match(practice: Practice, if_match: str | None) -> None:
     if if_match is not None and if_match.strip() not in (etag(practice), "*"):
         raise PreconditionFailed(
             f"the practice is at version {practice.version}", field="If-Match", current_etag=etag(practice)

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.demo import create_demo_accounts
 from services.transfer import ImportReport, import_records, read_records
 from storage.database import unit_of_work
 from storage.models import Organisation, Practice
@@ -21,7 +22,7 @@ def is_empty(session: Session) -> bool:
     return practices == 0 and organisations == 0
 
 
-def seed_if_empty(sessions: sessionmaker[Session], folder: Path) -> ImportReport | None:
+def seed_if_empty(sessions: sessionmaker[Session], folder: Path, *, demo: bool = False) -> ImportReport | None:
     with unit_of_work(sessions) as session:
         if not is_empty(session):
             return None
@@ -29,6 +30,9 @@ def seed_if_empty(sessions: sessionmaker[Session], folder: Path) -> ImportReport
             logger.warning("seed folder %s not found; starting empty", folder)
             return None
         report = import_records(session, read_records(folder))
+        demo_lines = create_demo_accounts(session) if demo else []
+    for line in demo_lines:
+        print(f"demo account: {line}")
     logger.info("seeded %d practices from %s (%d errors)", report.created, folder, len(report.errors))
     for error in report.errors:
         logger.warning("seed: %s", error)

@@ -20,10 +20,12 @@ from core.errors import InvalidInput
 from core.vocab import SECTIONS, Status
 from schemas.practices import PracticeCreate
 from services import practices as practice_service
+from services.access import SYSTEM, AccessPolicy
 from storage.models import Community, CommunityMember, Organisation, Person, Practice, PracticeVersion
 from storage.repositories import directory
 from storage.repositories import practices as repo
 
+_SYSTEM = AccessPolicy(SYSTEM)
 _HEADINGS = {heading.lower(): name for name, pair in SECTIONS.items() for heading in pair}
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.DOTALL)
 
@@ -189,7 +191,7 @@ def _import_authored_practice(session: Session, record: dict[str, Any]) -> bool:
         if isinstance(created, date) and not isinstance(created, datetime):
             when = datetime.combine(created, datetime.min.time())
         created_at = when if when.tzinfo else when.replace(tzinfo=UTC)
-    practice_service.create(session, PracticeCreate.model_validate(data), created_at=created_at)
+    practice_service.create(session, PracticeCreate.model_validate(data), policy=_SYSTEM, created_at=created_at)
     return True
 
 
@@ -219,6 +221,7 @@ def _import_dumped_practice(session: Session, record: dict[str, Any]) -> bool:
     practice_service.create(
         session,
         PracticeCreate.model_validate(data),
+        policy=_SYSTEM,
         practice_id=practice_id,
         created_at=datetime.fromisoformat(current["created_at"]),
         history=history,

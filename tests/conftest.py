@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
@@ -95,9 +96,36 @@ def runtime(settings: Settings, embedder: Embedder) -> Iterator[Runtime]:
     rt.close()
 
 
+def make_account(runtime: Runtime, email: str, name: str, *, admin: bool = False, password: str | None = None) -> str:
+    """An account with a fresh API token; returns the token."""
+    from services import auth
+
+    with unit_of_work(runtime.sessions) as session:
+        account = auth.create_account(session, email=email, name=name, password=password, is_admin=admin)
+        return auth.issue_token(session, account, "tests").secret
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 @pytest.fixture
-def client(settings: Settings, runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, runtime=runtime), raise_server_exceptions=False) as test_client:
+def app(settings: Settings, runtime: Runtime) -> FastAPI:
+    return create_app(settings, runtime=runtime)
+
+
+@pytest.fixture
+def client(app: FastAPI, runtime: Runtime) -> Iterator[TestClient]:
+    """Signed in as an admin: most tests are about what practices do, not about who may do it."""
+    token = make_account(runtime, "admin@test.nl", "Admin Tester", admin=True)
+    with TestClient(app, raise_server_exceptions=False, headers=bearer(token)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def anon(app: FastAPI) -> Iterator[TestClient]:
+    """The same service, asked by nobody in particular."""
+    with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 
 from api.deps import PolicyDep, SearcherDep, SessionDep
 from api.errors import ERROR_RESPONSES
+from api.ratelimit import WriteLimited
 from api.routers.common import (
     FiltersDep,
     decode_cursor,
@@ -16,7 +18,7 @@ from api.routers.common import (
     resolve_id,
     to_search_hit,
 )
-from core.errors import NotFound, PreconditionRequired
+from core.errors import InvalidInput, NotFound, PreconditionRequired
 from schemas.directory import Page
 from schemas.practices import (
     PracticeCreate,
@@ -24,6 +26,8 @@ from schemas.practices import (
     PracticeSummary,
     PracticeUpdate,
     PracticeVersionRead,
+    RecognitionChange,
+    StatusChange,
 )
 from schemas.search import SearchHit
 from services import practices as service
@@ -48,9 +52,11 @@ def list_practices(
 
 
 @router.post("", response_model=PracticeRead, status_code=status.HTTP_201_CREATED)
-def create_practice(data: PracticeCreate, session: SessionDep, response: Response) -> PracticeRead:
-    """Publish or draft a new practice; it is indexed for search shortly after."""
-    practice = service.create(session, data)
+def create_practice(
+    data: PracticeCreate, session: SessionDep, policy: PolicyDep, response: Response, _limit: WriteLimited
+) -> PracticeRead:
+    """Draft (or, as curator, publish) a new practice; it is indexed for search shortly after."""
+    practice = service.create(session, data, policy=policy)
     response.headers["ETag"] = service.etag(practice)
     response.headers["Location"] = f"/api/v1/practices/{practice.id}"
     return service.to_read(practice)
@@ -71,6 +77,7 @@ def update_practice(
     session: SessionDep,
     policy: PolicyDep,
     response: Response,
+    _limit: WriteLimited,
     if_match: Annotated[str | None, Header(max_length=200)] = None,
 ) -> PracticeRead:
     """Change some fields. Requires `If-Match` with the ETag you read; a stale one gets 412 and changes nothing."""
@@ -81,12 +88,58 @@ def update_practice(
     return service.to_read(practice)
 
 
+@router.post("/{ref}/status", response_model=PracticeRead)
+def change_status(
+    ref: str,
+    data: StatusChange,
+    session: SessionDep,
+    policy: PolicyDep,
+    response: Response,
+    _limit: WriteLimited,
+    if_match: Annotated[str | None, Header(max_length=200)] = None,
+) -> PracticeRead:
+    """Move along the workflow draft → in_review → published → archived; only curators publish."""
+    practice = service.transition(
+        session, resolve_id(session, ref), data.status, policy=policy, if_match=if_match, note=data.note
+    )
+    response.headers["ETag"] = service.etag(practice)
+    return service.to_read(practice)
+
+
+@router.put("/{ref}/recognition", response_model=PracticeRead)
+def set_recognition(
+    ref: str,
+    data: RecognitionChange,
+    session: SessionDep,
+    policy: PolicyDep,
+    response: Response,
+    _limit: WriteLimited,
+    if_match: Annotated[str | None, Header(max_length=200)] = None,
+) -> PracticeRead:
+    """Set the recognition level with an explanation and a re-assessment date (curators of its community)."""
+    reassess = datetime.combine(data.reassess_at, time(), UTC) if data.reassess_at else None
+    if reassess is not None and reassess <= datetime.now(UTC):
+        raise InvalidInput("the re-assessment date must lie in the future", field="reassess_at")
+    practice = service.set_recognition(
+        session,
+        resolve_id(session, ref),
+        data.level,
+        explanation=data.explanation,
+        reassess_at=reassess,
+        policy=policy,
+        if_match=if_match,
+    )
+    response.headers["ETag"] = service.etag(practice)
+    return service.to_read(practice)
+
+
 @router.post("/{ref}/archive", response_model=PracticeRead)
 def archive_practice(
     ref: str,
     session: SessionDep,
     policy: PolicyDep,
     response: Response,
+    _limit: WriteLimited,
     if_match: Annotated[str | None, Header(max_length=200)] = None,
 ) -> PracticeRead:
     """Archive a practice: it stays readable with its history but leaves search."""
@@ -100,6 +153,7 @@ def delete_practice(
     ref: str,
     session: SessionDep,
     policy: PolicyDep,
+    _limit: WriteLimited,
     if_match: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
     """Delete a practice with its history; it leaves the index with the next worker run."""

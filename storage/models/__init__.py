@@ -1,10 +1,14 @@
 """All tables; importing this package registers them on ``Base.metadata``."""
 
+from storage.models.accounts import Account, ApiToken, AuditEntry, WebSession
 from storage.models.directory import Community, CommunityMember, Organisation, Person
 from storage.models.practices import Practice, PracticeAuthor, PracticeTag, PracticeVersion
 from storage.models.tasks import IndexTask
 
 __all__ = [
+    "Account",
+    "ApiToken",
+    "AuditEntry",
     "Community",
     "CommunityMember",
     "IndexTask",
@@ -14,4 +18,5 @@ __all__ = [
     "PracticeAuthor",
     "PracticeTag",
     "PracticeVersion",
+    "WebSession",
 ]

@@ -52,6 +52,12 @@ class Practice(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # The recognition level is assessed by a curator: when, by whom, why, and when to look again.
+    recognition_assessed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recognition_assessed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    recognition_explanation: Mapped[str | None] = mapped_column(Text)
+    recognition_reassess_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="raise")
     community: Mapped[Community | None] = relationship(lazy="raise")

@@ -41,6 +41,10 @@ def community_by_slug(session: Session, slug: str, *, with_members: bool = False
     return session.scalar(query)
 
 
+def community_by_name(session: Session, name: str) -> Community | None:
+    return session.scalar(select(Community).where(Community.name == name))
+
+
 def list_organisations(session: Session) -> list[Organisation]:
     return list(session.scalars(select(Organisation).order_by(Organisation.name)))
 
@@ -109,3 +113,35 @@ def _free_slug(session: Session, model: type[Organisation | Person | Community],
         n += 1
         slug = f"{base}-{n}"
     return slug
+
+
+def memberships_of(session: Session, person_id: uuid.UUID) -> list[tuple[Community, str]]:
+    query = (
+        select(Community, CommunityMember.role)
+        .join(CommunityMember, CommunityMember.community_id == Community.id)
+        .where(CommunityMember.person_id == person_id)
+        .order_by(Community.name)
+    )
+    return [(community, role) for community, role in session.execute(query).all()]
+
+
+def set_member_role(session: Session, community_id: uuid.UUID, person_id: uuid.UUID, role: str) -> str | None:
+    """Set a role; returns the role before (None: was no member)."""
+    member = session.get(CommunityMember, (community_id, person_id))
+    if member is None:
+        session.add(CommunityMember(community_id=community_id, person_id=person_id, role=role))
+        session.flush()
+        return None
+    before = member.role
+    member.role = role
+    session.flush()
+    return before
+
+
+def remove_member(session: Session, community_id: uuid.UUID, person_id: uuid.UUID) -> str | None:
+    member = session.get(CommunityMember, (community_id, person_id))
+    if member is None:
+        return None
+    session.delete(member)
+    session.flush()
+    return member.role

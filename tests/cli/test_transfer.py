@@ -65,7 +65,15 @@ def test_export_then_import_into_an_empty_instance_gives_the_same_practices(
         seed_on_first_start=False,
         run_worker=False,
     )
+    from tests.conftest import bearer
+
     with TestClient(create_app(settings)) as client:
+        from services import auth
+        from storage.database import unit_of_work
+
+        with unit_of_work(client.app.state.runtime.sessions) as session:  # type: ignore[attr-defined]
+            account = auth.create_account(session, email="a@b.nl", name="Redacteur", password=None, is_admin=True)
+            client.headers.update(bearer(auth.issue_token(session, account, "t").secret))
         url = "/api/v1/practices/thuiszitterstafel-lindewaard"
         client.patch(
             url, json={"title": "Thuiszitterstafel, tweede versie", "note": "nieuwe naam"}, headers={"If-Match": "*"}

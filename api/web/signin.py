@@ -1,0 +1,95 @@
+"""Sign-in and sign-out pages: email + password into an HttpOnly session cookie, CSRF on every form."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.deps import SESSION_COOKIE, AccountDep, RuntimeDep, SessionDep
+from api.ratelimit import client_key
+from api.web.templating import templates
+from core.errors import Forbidden
+from services import auth
+
+router = APIRouter(include_in_schema=False)
+CSRF_COOKIE = "praktijkbank_csrf"
+AUTHENTICATOR: auth.Authenticator = auth.PasswordAuthenticator()
+
+
+def _secure(request: Request, runtime: RuntimeDep) -> bool:
+    configured = runtime.settings.secure_cookies
+    if configured is not None:
+        return configured
+    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+
+
+def _check_csrf(expected: str | None, sent: str) -> None:
+    if not expected or not sent or not hmac.compare_digest(expected, sent):
+        raise Forbidden("the form has expired or did not come from this site; reload the page", field="csrf")
+
+
+@router.get("/inloggen", response_class=HTMLResponse)
+def sign_in_page(request: Request, runtime: RuntimeDep, account: AccountDep) -> Response:
+    if account is not None:
+        return RedirectResponse("/", status_code=303)
+    token = secrets.token_urlsafe(24)
+    response = templates.TemplateResponse(request, "signin.html", {"csrf": token, "error": None})
+    response.set_cookie(
+        CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request, runtime), max_age=3600
+    )
+    return response
+
+
+@router.post("/inloggen", response_class=HTMLResponse)
+def sign_in(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    email: Annotated[str, Form(max_length=254)],
+    password: Annotated[str, Form(max_length=1000)],
+    csrf: Annotated[str, Form(max_length=100)],
+) -> Response:
+    _check_csrf(request.cookies.get(CSRF_COOKIE), csrf)
+    limiter = request.app.state.sign_in_limit
+    key = f"{email.strip().lower()}|{client_key(request)}"
+    if limiter.blocked(key):
+        limiter.hit(key)  # raises 429 with Retry-After
+    account = AUTHENTICATOR.authenticate(session, email, password)
+    if account is None:
+        limiter.hit(key)
+        context = {"csrf": csrf, "error": "E-mailadres of wachtwoord klopt niet."}
+        return templates.TemplateResponse(request, "signin.html", context, status_code=401)
+    limiter.reset(key)
+    opened = auth.open_session(session, account)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        opened.cookie,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request, runtime),
+        expires=opened.expires_at,
+    )
+    response.delete_cookie(CSRF_COOKIE)
+    return response
+
+
+@router.post("/uitloggen")
+def sign_out(request: Request, session: SessionDep, csrf: Annotated[str, Form(max_length=100)]) -> Response:
+    _check_csrf(getattr(request.state, "csrf_token", None) or _session_csrf(request, session), csrf)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        auth.close_session(session, cookie)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def _session_csrf(request: Request, session: SessionDep) -> str | None:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    web = auth.web_session(session, cookie) if cookie else None
+    return web.csrf_token if web else None
