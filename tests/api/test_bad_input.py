@@ -159,3 +159,19 @@ def test_unknown_route_and_method_are_problems(client: TestClient) -> None:
     response = client.put("/api/v1/practices")
     assert response.status_code == 405
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_writes_are_rate_limited_per_account(settings, runtime: Runtime) -> None:
+    from api.app import create_app
+    from tests.conftest import bearer, make_account
+
+    limited = settings.model_copy(update={"writes_per_minute": 3})
+    token = make_account(runtime, "snel@test.nl", "Snelle Schrijver", admin=True)
+    with TestClient(create_app(limited, runtime=runtime), raise_server_exceptions=False, headers=bearer(token)) as c:
+        statuses = [c.post("/api/v1/practices", json=practice_body(slug=f"p-{n}")).status_code for n in range(5)]
+        assert statuses == [201, 201, 201, 429, 429]
+        blocked = c.post("/api/v1/practices", json=practice_body(slug="p-9"))
+        assert blocked.headers["content-type"] == "application/problem+json"
+        assert int(blocked.headers["Retry-After"]) > 0
+        assert c.get("/api/v1/practices").status_code == 200  # reads are not limited
+    assert state(runtime)[0] == 3

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from indexing.embedder import Embedder
 from services.runtime import Runtime
-from tests.conftest import PgDatabases, make_database_url, make_settings
+from tests.conftest import PgDatabases, bearer, make_account, make_database_url, make_settings
 from tests.factories import create_practice
 
 
@@ -128,7 +128,8 @@ def server_client(
     """The same service on the qdrant-client adapter (in-memory mode stands in for a server)."""
     settings = make_settings(tmp_path / "data", make_database_url(tmp_path / "db", pg_databases), qdrant_url=":memory:")
     rt = Runtime.build(settings, embedder=embedder)
-    with TestClient(create_app(settings, runtime=rt), raise_server_exceptions=False) as client:
+    token = make_account(rt, "admin@test.nl", "Admin", admin=True)
+    with TestClient(create_app(settings, runtime=rt), raise_server_exceptions=False, headers=bearer(token)) as client:
         yield client, rt
     rt.close()
 

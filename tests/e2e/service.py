@@ -73,3 +73,18 @@ class Service:
                 return dict(ready)
             time.sleep(0.5)
         raise TimeoutError("index did not catch up")
+
+
+def admin_token(database_url: str) -> str:
+    """An admin account and token, made straight in the database (no model needed)."""
+    from services import auth
+    from storage.database import make_engine, make_session_factory, unit_of_work
+    from storage.migrate import upgrade
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with unit_of_work(make_session_factory(engine)) as session:
+        account = auth.create_account(session, email="e2e@test.nl", name="E2E Beheer", password=None, is_admin=True)
+        secret = auth.issue_token(session, account, "e2e").secret
+    engine.dispose()
+    return secret

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import PgDatabases, make_database_url
-from tests.e2e.service import Service
+from tests.e2e.service import Service, admin_token
 from tests.factories import practice_body
 
 TOTAL = 400
@@ -25,11 +25,13 @@ def codeword(n: int) -> str:
 
 @pytest.mark.slow
 def test_sigkill_during_import_loses_nothing(tmp_path: Path, pg_databases: PgDatabases | None) -> None:
-    service = Service(tmp_path / "data", make_database_url(tmp_path / "db", pg_databases))
+    database_url = make_database_url(tmp_path / "db", pg_databases)
+    service = Service(tmp_path / "data", database_url, PRAKTIJKBANK_WRITES_PER_MINUTE="100000")
+    headers = {"Authorization": f"Bearer {admin_token(database_url)}"}
     service.start()
     acknowledged: dict[str, str] = {}
     try:
-        with httpx.Client(base_url=service.url, timeout=30) as client:
+        with httpx.Client(base_url=service.url, timeout=30, headers=headers) as client:
             for n in range(TOTAL):
                 word = codeword(n)
                 body = practice_body(
