@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api import errors
 from api.middleware import BodySizeLimit
 from api.ratelimit import SlidingWindow
-from api.routers import accounts, admin, directory, health, practices, search
+from api.routers import accounts, admin, directory, health, network, practices, search
 from api.web import pages, signin
 from core.settings import Settings
 from schemas.common import Problem
@@ -57,7 +57,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (practices, search, directory, accounts, admin, health):
+    # network before practices: its /practices/similar-check must win over /practices/{ref}
+    for module in (network, practices, search, directory, accounts, admin, health):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)  # /healthz and /readyz also at the root, for orchestrators

@@ -84,6 +84,11 @@ def import_(path: Path, data_dir: Path | None) -> None:
             unit_of_work(runtime.sessions) as session,
         ):
             report = import_records(session, records, progress=lambda: bar.update())
+            if path.is_dir() and (path / "network").is_dir():
+                from services.network_seed import import_network
+
+                counts = import_network(session, path / "network")
+                click.echo("network: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
         with unit_of_work(runtime.sessions) as session:
             pending = index_tasks.backlog(session).pending
         _drain(runtime, pending, "index")

@@ -84,3 +84,10 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "costs": ("Kosten en tijd", "Costs and time"),
 }
 SECTION_NAMES: tuple[str, ...] = tuple(SECTIONS)
+SECTION_LABELS: dict[str, str] = {
+    "summary": "Samenvatting",
+    "title": "Titel",
+    "question": "Vraag",
+    "answers": "Antwoorden",
+    **{name: pair[0] for name, pair in SECTIONS.items()},
+}

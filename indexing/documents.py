@@ -21,6 +21,8 @@ INDEXED_SECTIONS: tuple[str, ...] = (
     "lessons",
     "preconditions",
     "costs",
+    "question",  # questions put to the network, and their answers
+    "answers",
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
 

@@ -31,6 +31,12 @@ class FusionWeights:
 
 
 @dataclass(frozen=True)
+class QueryVectors:
+    dense: list[float] | None
+    sparse: SparseVec | None
+
+
+@dataclass(frozen=True)
 class DocumentHit:
     doc_id: uuid.UUID
     score: float
@@ -55,6 +61,12 @@ class HybridSearcher:
         self.weights = weights or FusionWeights()
         self._chunks_per_document = chunks_per_document
 
+    def encode(self, text: str, mode: SearchMode = SearchMode.HYBRID) -> QueryVectors:
+        """The query's vectors, to reuse for several searches. Calls the model: run it off the event loop."""
+        dense = self.embedder.embed_query(text) if mode != SearchMode.LEXICAL else None
+        sparse = self.lexical.query(text) if mode != SearchMode.DENSE else None
+        return QueryVectors(dense, sparse)
+
     def search(
         self,
         text: str,
@@ -63,10 +75,12 @@ class HybridSearcher:
         limit: int = 10,
         offset: int = 0,
         mode: SearchMode = SearchMode.HYBRID,
+        vectors: QueryVectors | None = None,
     ) -> list[DocumentHit]:
-        """Best documents for ``text``. Calls the model: run it off the event loop."""
-        dense = self.embedder.embed_query(text) if mode != SearchMode.LEXICAL else None
-        sparse = self.lexical.query(text) if mode != SearchMode.DENSE else None
+        """Best documents for ``text``. Calls the model unless ``vectors`` are given: run it off the event loop."""
+        encoded = vectors or self.encode(text, mode)
+        dense = encoded.dense if mode != SearchMode.LEXICAL else None
+        sparse = encoded.sparse if mode != SearchMode.DENSE else None
         weights = self.weights.for_query(text) if mode == SearchMode.HYBRID else (1.0, 1.0)
         return self._run(dense, sparse, flt, limit=limit, offset=offset, weights=weights)
 
@@ -112,6 +126,11 @@ class HybridSearcher:
             sections = tuple(dict.fromkeys(section for _, section, _ in chunks))
             documents.append(DocumentHit(uuid.UUID(doc), best[0], best[1], best[2], sections))
         return documents[offset : offset + limit]
+
+
+def best_similarity(index: VectorIndex, doc_id: uuid.UUID, query: list[float]) -> float:
+    """Cosine of the query with the document's closest chunk (vectors are normalised)."""
+    return max((sum(a * b for a, b in zip(v, query, strict=True)) for v in index.vectors_of(doc_id)), default=0.0)
 
 
 def _normalized_mean(vectors: list[list[float]]) -> list[float]:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, and_, exists, false, or_, true
 
 from core.errors import Forbidden, NotFound, Unauthorized
-from core.vocab import RecognitionLevel, Status, Visibility
+from core.vocab import ProfileVisibility, RecognitionLevel, Status, Visibility
 from indexing.index import FieldIn, IndexFilter
-from storage.models import Practice, PracticeAuthor
+from storage.models import Practice, PracticeAuthor, Question
 
 READABLE_STATUSES = (Status.PUBLISHED, Status.ARCHIVED)
 
@@ -87,6 +87,27 @@ class AccessPolicy:
                 parts.append(_owned_by(grant.owner))
             clauses.append(and_(*parts))
         return or_(*clauses) if clauses else false()
+
+    def question_clause(self) -> ColumnElement[bool]:
+        """Questions have no workflow: visibility, community and the asker decide."""
+        v = self.viewer
+        if v.is_admin:
+            return true()
+        visible = [Visibility.PUBLIC.value] + ([Visibility.INTERNAL.value] if v.signed_in else [])
+        clauses: list[ColumnElement[bool]] = [Question.visibility.in_(visible)]
+        if v.community_ids:
+            clauses.append(Question.community_id.in_(v.community_ids))
+        if v.person_id:
+            clauses.append(Question.asker_id == v.person_id)
+        return or_(*clauses)
+
+    def visible_profiles(self) -> tuple[str, ...]:
+        """People decide who sees their profile; a hidden profile shows to admins only."""
+        if self.viewer.is_admin:
+            return tuple(p.value for p in ProfileVisibility)
+        if self.viewer.signed_in:
+            return (ProfileVisibility.PUBLIC.value, ProfileVisibility.INTERNAL.value)
+        return (ProfileVisibility.PUBLIC.value,)
 
     def can_read(self, practice: Practice) -> bool:
         return any(

@@ -12,9 +12,10 @@ from indexing.documents import IndexDocument
 from indexing.worker import ClaimedTask
 from services.access import owners_of
 from storage.database import unit_of_work
-from storage.models import Practice
+from storage.models import Practice, Question
 from storage.repositories import index_tasks
 from storage.repositories import practices as repo
+from storage.repositories import questions as questions_repo
 
 
 def to_index_document(practice: Practice) -> IndexDocument:
@@ -49,6 +50,24 @@ def to_index_document(practice: Practice) -> IndexDocument:
     return IndexDocument(practice.id, practice.version, practice.title, practice.language, sections, payload)
 
 
+def question_document(question: Question) -> IndexDocument:
+    answers = "\n\n".join(a.body for a in question.answers)
+    payload = {
+        "doc_type": "question",
+        "status": "published",  # questions have no workflow; visibility and community decide who finds them
+        "visibility": question.visibility,
+        "community_id": str(question.community_id) if question.community_id else "",
+        "organisation_id": "",
+        "language": question.language,
+        "recognition_level": "",
+        "themes": sorted(question.themes),
+        "legal_frames": [],
+        "owner_ids": [str(question.asker_id)] if question.asker_id else [],
+    }
+    sections = {"question": question.body, "answers": answers}
+    return IndexDocument(question.id, question.version, question.title, question.language, sections, payload)
+
+
 class SqlDocumentSource:
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self._factory = factory
@@ -58,9 +77,13 @@ class SqlDocumentSource:
             return [ClaimedTask(t.id, t.practice_id) for t in index_tasks.claim(session, limit)]
 
     def load(self, doc_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, IndexDocument]:
+        """Practices and questions share the task queue; an id that is neither was deleted."""
         with unit_of_work(self._factory) as session:
-            found = repo.get_many(session, doc_ids, true())
-            return {pid: to_index_document(p) for pid, p in found.items()}
+            documents = {pid: to_index_document(p) for pid, p in repo.get_many(session, doc_ids, true()).items()}
+            rest = [d for d in doc_ids if d not in documents]
+            for question in questions_repo.get_many(session, rest, true()):
+                documents[question.id] = question_document(question)
+            return documents
 
     def complete(self, task_ids: Sequence[int]) -> None:
         with unit_of_work(self._factory) as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 
@@ -10,12 +11,15 @@ from sqlalchemy.orm import Session
 from core.vocab import Status
 from indexing.highlight import Snippet, make_snippet
 from indexing.index import FieldIn, IndexFilter
-from indexing.search import DocumentHit, HybridSearcher, SearchMode
+from indexing.search import DocumentHit, HybridSearcher, QueryVectors, SearchMode
 from services.access import AccessPolicy
 from storage.models import Practice
 from storage.repositories import directory
 from storage.repositories import practices as repo
+from storage.repositories import questions as questions_repo
 from storage.repositories.practices import PracticeFilters
+
+APPLIED_BOOST = 0.03  # x log(1 + organisations that applied it): a tie-breaker, not a relevance signal
 
 
 @dataclass(frozen=True)
@@ -89,10 +93,19 @@ def search(
     limit: int,
     offset: int,
     mode: SearchMode,
+    vectors: QueryVectors | None = None,
 ) -> list[PracticeHit]:
     flt = index_filter(session, filters, policy)
-    hits = searcher.search(query, flt, limit=limit, offset=offset, mode=mode)
-    return resolve_hits(session, hits, policy, query, searcher)
+    hits = searcher.search(query, flt, limit=limit, offset=offset, mode=mode, vectors=vectors)
+    return boost_applied(session, resolve_hits(session, hits, policy, query, searcher))
+
+
+def boost_applied(session: Session, hits: list[PracticeHit]) -> list[PracticeHit]:
+    """A practice applied in many places ranks higher when relevance is otherwise (nearly) equal."""
+    counts = questions_repo.application_counts(session, [h.practice.id for h in hits])
+    if not counts:
+        return hits
+    return sorted(hits, key=lambda h: -h.score * (1 + APPLIED_BOOST * math.log1p(counts.get(h.practice.id, 0))))
 
 
 def similar(

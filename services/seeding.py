@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.demo import create_demo_accounts
+from services.network_seed import import_network
 from services.transfer import ImportReport, import_records, read_records
 from storage.database import unit_of_work
 from storage.models import Organisation, Practice
@@ -30,6 +31,8 @@ def seed_if_empty(sessions: sessionmaker[Session], folder: Path, *, demo: bool =
             logger.warning("seed folder %s not found; starting empty", folder)
             return None
         report = import_records(session, read_records(folder))
+        if (folder / "network").is_dir():
+            import_network(session, folder / "network")
         demo_lines = create_demo_accounts(session) if demo else []
     for line in demo_lines:
         print(f"demo account: {line}")

@@ -129,9 +129,13 @@ def anon(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
-def seed(runtime: Runtime, folder: Path = SEED_DIR) -> int:
+def seed(runtime: Runtime, folder: Path = SEED_DIR) -> int:  # practices and, when present, their network
+    from services.network_seed import import_network
+
     with unit_of_work(runtime.sessions) as session:
         report = import_records(session, read_records(folder))
+        if (folder / "network").is_dir():
+            import_network(session, folder / "network")
     assert not report.errors, report.errors
     runtime.worker.drain()
     return report.created

@@ -13,6 +13,7 @@ from core.errors import InvalidInput
 from indexing.search import SearchMode
 from schemas.search import SearchResponse
 from services import search as service
+from services.gaps import count_if_weak
 
 router = APIRouter(tags=["search"], responses=ERROR_RESPONSES)
 
@@ -31,5 +32,8 @@ def search(
     """Published practices most related to `q`: dense and lexical legs fused, grouped per practice."""
     if not q.strip():
         raise InvalidInput("the query is empty", field="q")
-    hits = service.search(session, searcher, policy, q, filters, limit=limit, offset=offset, mode=mode)
+    vectors = searcher.encode(q, mode)
+    hits = service.search(session, searcher, policy, q, filters, limit=limit, offset=offset, mode=mode, vectors=vectors)
+    if vectors.dense is not None and offset == 0:
+        count_if_weak(session, searcher, [h.practice for h in hits], vectors.dense, filters, kind="search")
     return SearchResponse(query=q, mode=mode.value, hits=[to_search_hit(h) for h in hits])

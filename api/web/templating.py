@@ -7,12 +7,11 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from core.vocab import SECTIONS
+from core.vocab import SECTION_LABELS
 from indexing.highlight import Snippet
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
-SECTION_LABELS = {"summary": "Samenvatting", **{name: pair[0] for name, pair in SECTIONS.items()}}
 LEVEL_LABELS = {
     "praktijkvoorbeeld": "Praktijkvoorbeeld (niet beoordeeld)",
     "goed_beschreven": "Goed beschreven",

@@ -2,21 +2,27 @@
 
 from storage.models.accounts import Account, ApiToken, AuditEntry, WebSession
 from storage.models.directory import Community, CommunityMember, Organisation, Person
+from storage.models.network import Answer, Application, Feedback, KnowledgeGap, Question
 from storage.models.practices import Practice, PracticeAuthor, PracticeTag, PracticeVersion
 from storage.models.tasks import IndexTask
 
 __all__ = [
     "Account",
+    "Answer",
     "ApiToken",
+    "Application",
     "AuditEntry",
     "Community",
     "CommunityMember",
+    "Feedback",
     "IndexTask",
+    "KnowledgeGap",
     "Organisation",
     "Person",
     "Practice",
     "PracticeAuthor",
     "PracticeTag",
     "PracticeVersion",
+    "Question",
     "WebSession",
 ]

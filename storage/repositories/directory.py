@@ -23,6 +23,10 @@ def organisation_by_slug(session: Session, slug: str) -> Organisation | None:
     return session.scalar(select(Organisation).where(Organisation.slug == slug))
 
 
+def organisation_by_id(session: Session, org_id: uuid.UUID) -> Organisation | None:
+    return session.get(Organisation, org_id)
+
+
 def person_by_slug(session: Session, slug: str) -> Person | None:
     return session.scalar(select(Person).where(Person.slug == slug).options(selectinload(Person.organisation)))
 

@@ -57,6 +57,20 @@ def get_many(session: Session, ids: Sequence[uuid.UUID], access: ColumnElement[b
     return {p.id: p for p in rows}
 
 
+def ids_by_slugs(session: Session, slugs: Sequence[str]) -> list[uuid.UUID]:
+    return list(session.scalars(select(Practice.id).where(Practice.slug.in_(slugs))))
+
+
+def authored_by(session: Session, person_id: uuid.UUID, access: ColumnElement[bool]) -> list[Practice]:
+    query = (
+        select(Practice)
+        .join(PracticeAuthor, PracticeAuthor.practice_id == Practice.id)
+        .where(PracticeAuthor.person_id == person_id, access)
+        .order_by(Practice.updated_at.desc())
+    )
+    return list(session.scalars(query))
+
+
 def slug_taken(session: Session, slug: str) -> bool:
     return session.scalar(select(Practice.id).where(Practice.slug == slug)) is not None
 

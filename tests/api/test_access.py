@@ -165,6 +165,32 @@ def _in_similar(w: World, role: str, kind: str) -> bool:
     return w.practices[kind]["id"] in {h["practice"]["id"] for h in hits.json()}
 
 
+def _asked(w: World, role: str, kind: str) -> bool:
+    word = KINDS[kind][1]
+    response = w.client.post(
+        "/api/v1/ask", json={"question": f"Wie weet iets van het {word}?", "limit": 20}, headers=w.as_role(role)
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    found = w.practices[kind]["id"] in {p["practice"]["id"] for p in body["practices"]}
+    if not found:  # not in practices, reasons of people or communities, snippets
+        assert word not in str({k: v for k, v in body.items() if k != "question"})
+        assert w.practices[kind]["title"] not in str(body)
+    return found
+
+
+def _draft_checked(w: World, role: str, kind: str) -> bool:
+    word = KINDS[kind][1]
+    response = w.client.post(
+        "/api/v1/practices/similar-check",
+        json={"title": f"Over het {word}", "summary": word},
+        params={"limit": 20},
+        headers=w.as_role(role),
+    )
+    assert response.status_code == 200, response.text
+    return w.practices[kind]["id"] in {p["practice"]["id"] for p in response.json()}
+
+
 # endpoint -> (check, only published practices can show there)
 ENDPOINTS: dict[str, tuple[Callable[[World, str, str], bool], bool]] = {
     "GET /api/v1/practices/{ref}": (_get("/api/v1/practices/{id}"), False),
@@ -177,6 +203,10 @@ ENDPOINTS: dict[str, tuple[Callable[[World, str, str], bool], bool]] = {
     "GET /api/v1/search?mode=dense": (_searched("dense"), True),
     "similar results": (_in_similar, True),
     "GET /praktijken/{ref}": (_get("/praktijken/{id}"), False),
+    "GET /api/v1/practices/{ref}/applications": (_get("/api/v1/practices/{id}/applications"), False),
+    "GET /api/v1/practices/{ref}/feedback": (_get("/api/v1/practices/{id}/feedback"), False),
+    "POST /api/v1/ask": (_asked, True),
+    "POST /api/v1/practices/similar-check": (_draft_checked, True),
 }
 # Routes that show no practice content, with the reason.
 EXEMPT = {
@@ -196,6 +226,15 @@ EXEMPT = {
     "PUT /api/v1/communities/{slug}/members/{person_slug}": "admin write",
     "DELETE /api/v1/communities/{slug}/members/{person_slug}": "admin write",
     "GET /api/v1/audit": "admins only; tested below",
+    "POST /api/v1/practices/{ref}/applications": "write",
+    "POST /api/v1/practices/{ref}/feedback": "write",
+    "GET /api/v1/questions": "questions: QUESTION_ENDPOINTS below",
+    "GET /api/v1/questions/{question_id}": "questions: QUESTION_ENDPOINTS below",
+    "POST /api/v1/questions": "write",
+    "POST /api/v1/questions/{question_id}/answers": "write",
+    "POST /api/v1/questions/{question_id}/accept": "write",
+    "GET /api/v1/people/{slug}/suggested-questions": "questions: QUESTION_ENDPOINTS below",
+    "GET /api/v1/insights/gaps": "counts per theme only; signed-in users",
     "GET /api/v1/me": "own account",
     "GET /api/v1/me/tokens": "own tokens",
     "POST /api/v1/me/tokens": "own tokens",
@@ -435,3 +474,89 @@ def test_every_transition_is_audited_with_actor_and_time(world: World) -> None:
     assert all(e.actor_id is not None and e.at is not None for e in entries)
     role_changes = c.get("/api/v1/audit", headers=w.as_role("admin"), params={"limit": 1000}).json()
     assert any(e["action"] == "community.role" and e["detail"]["to"] == "curator" for e in role_changes)
+
+
+# --- questions and answers: the same idea, a table of its own ----------------------------------------------
+
+QUESTION_KINDS = {
+    "public": ({"visibility": "public"}, "pimpelmees"),
+    "internal": ({"visibility": "internal"}, "dotterbloem"),
+    "community": ({"visibility": "community", "community": "kring-a"}, "klokhuisje"),
+}
+QUESTION_READ = {
+    "public": {r: True for r in ROLES},
+    "internal": {
+        "anonymous": False,
+        "user": True,
+        "member": True,
+        "other_member": True,
+        "curator": True,
+        "admin": True,
+    },
+    "community": {
+        "anonymous": False,
+        "user": False,
+        "member": True,
+        "other_member": False,
+        "curator": True,
+        "admin": True,
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def questions(world: World) -> dict[str, dict]:
+    made = {}
+    for kind, (overrides, word) in QUESTION_KINDS.items():
+        body = {
+            "title": f"Vraag over het {word}",
+            "body": f"Wij zoeken ervaring met het {word} in de wijk.",
+            **overrides,
+        }
+        response = world.client.post("/api/v1/questions", json=body, headers=world.as_role("member"))
+        assert response.status_code == 201, response.text
+        made[kind] = response.json()
+        answer = {"body": f"Het {word} werkt het best met een vaste contactpersoon."}
+        assert (
+            world.client.post(
+                f"/api/v1/questions/{made[kind]['id']}/answers", json=answer, headers=world.as_role("curator")
+            ).status_code
+            == 201
+        )
+    world.runtime.worker.drain()
+    return made
+
+
+def _question_get(w: World, qs: dict[str, dict], role: str, kind: str) -> bool:
+    response = w.client.get(f"/api/v1/questions/{qs[kind]['id']}", headers=w.as_role(role))
+    assert response.status_code in (200, 404)
+    return response.status_code == 200
+
+
+def _question_listed(w: World, qs: dict[str, dict], role: str, kind: str) -> bool:
+    listed = w.client.get("/api/v1/questions", params={"limit": 100}, headers=w.as_role(role)).json()
+    return qs[kind]["id"] in {q["id"] for q in listed}
+
+
+def _question_asked(w: World, qs: dict[str, dict], role: str, kind: str) -> bool:
+    word = QUESTION_KINDS[kind][1]
+    body = w.client.post(
+        "/api/v1/ask", json={"question": f"ervaring met het {word}?", "limit": 20}, headers=w.as_role(role)
+    ).json()
+    found = qs[kind]["id"] in {q["id"] for q in body["questions"]}
+    if not found:
+        assert word not in str({k: v for k, v in body.items() if k != "question"})
+    return found
+
+
+QUESTION_ENDPOINTS = {
+    "GET /api/v1/questions/{question_id}": _question_get,
+    "GET /api/v1/questions": _question_listed,
+    "POST /api/v1/ask": _question_asked,
+}
+QCASES = list(itertools.product(QUESTION_ENDPOINTS, ROLES, QUESTION_KINDS))
+
+
+@pytest.mark.parametrize(("endpoint", "role", "kind"), QCASES, ids=["|".join(c) for c in QCASES])
+def test_question_access_matrix(world: World, questions: dict[str, dict], endpoint: str, role: str, kind: str) -> None:
+    assert QUESTION_ENDPOINTS[endpoint](world, questions, role, kind) is QUESTION_READ[kind][role]

@@ -1,0 +1,141 @@
+"""Contracts of the network: asking, questions and answers, applications, feedback, gaps."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import Field
+
+from core.vocab import LegalFrame, RecognitionLevel, Theme, Visibility
+from schemas.common import InputSchema, LongText, RequiredLongText, Schema, ShortText, Slug, Summary
+from schemas.directory import CommunityRef, OrganisationRef, PersonRef
+from schemas.practices import PracticeSummary
+
+
+class AskFilters(InputSchema):
+    themes: list[Theme] = Field(default_factory=list, max_length=11)
+    legal_frames: list[LegalFrame] = Field(default_factory=list, max_length=9)
+    recognition_levels: list[RecognitionLevel] = Field(default_factory=list, max_length=4)
+
+
+class AskRequest(InputSchema):
+    question: RequiredLongText = Field(max_length=5000, description="The question or a whole case description.")
+    filters: AskFilters = Field(default_factory=AskFilters)
+    limit: int = Field(default=5, ge=1, le=20, description="How many of each: practices, people, communities.")
+
+
+class RelatedPractice(Schema):
+    practice: PracticeSummary
+    section: str
+    snippet: str
+    reason: str
+
+
+class NetworkPerson(Schema):
+    person: PersonRef
+    organisation: OrganisationRef | None = None
+    email: str | None = Field(default=None, description="Only for signed-in callers, never for anonymous ones.")
+    score: float
+    reasons: list[str]
+
+
+class NetworkCommunity(Schema):
+    community: CommunityRef
+    score: float
+    reasons: list[str]
+
+
+class AnswerRead(Schema):
+    id: uuid.UUID
+    author: PersonRef | None = None
+    body: str
+    practices: list[str] = Field(description="Slugs of practices the answer points at.")
+    accepted: bool
+    created_at: datetime
+
+
+class QuestionRead(Schema):
+    id: uuid.UUID
+    title: str
+    body: str
+    asker: PersonRef | None = None
+    visibility: str
+    community: CommunityRef | None = None
+    themes: list[str]
+    created_at: datetime
+    answers: list[AnswerRead]
+
+
+class AskResponse(Schema):
+    question: str
+    practices: list[RelatedPractice]
+    people: list[NetworkPerson]
+    communities: list[NetworkCommunity]
+    questions: list[QuestionRead]
+
+
+class QuestionCreate(InputSchema):
+    title: ShortText
+    body: RequiredLongText = Field(max_length=5000)
+    visibility: Visibility = Visibility.PUBLIC
+    community: Slug | None = None
+    themes: list[Theme] = Field(default_factory=list, max_length=11)
+
+
+class AnswerCreate(InputSchema):
+    body: RequiredLongText = Field(max_length=5000)
+    practices: list[Slug] = Field(default_factory=list, max_length=10)
+
+
+class AcceptAnswer(InputSchema):
+    answer_id: uuid.UUID
+
+
+class ApplicationCreate(InputSchema):
+    organisation: Slug | None = Field(default=None, description="Where it was applied; default your own.")
+    applied_on: date
+    note: Summary
+
+
+class ApplicationRead(Schema):
+    id: uuid.UUID
+    person: PersonRef | None = None
+    organisation: OrganisationRef | None = None
+    applied_on: date
+    note: str
+
+
+class FeedbackCreate(InputSchema):
+    body: Summary
+
+
+class FeedbackRead(Schema):
+    id: uuid.UUID
+    person: PersonRef | None = None
+    body: str
+    created_at: datetime
+
+
+class DraftCheck(InputSchema):
+    title: ShortText
+    summary: Summary | None = None
+    situation: LongText | None = None
+    approach: LongText | None = None
+
+
+class SimilarPractice(Schema):
+    practice: PracticeSummary
+    similarity: float = Field(description="Cosine similarity of the draft with the practice's closest passage (0–1).")
+
+
+class SuggestedQuestion(Schema):
+    question: QuestionRead
+    score: float
+    reason: str
+
+
+class GapRead(Schema):
+    theme: str
+    searches: int
+    questions: int
