@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from core.vocab import LegalFrame, RecognitionLevel, Theme, Visibility
-from schemas.common import InputSchema, LongText, RequiredLongText, Schema, ShortText, Slug, Summary
+from schemas.common import InputSchema, LongText, Schema, ShortText, Slug, Summary
 from schemas.directory import CommunityRef, OrganisationRef, PersonRef
 from schemas.practices import PracticeSummary
+
+QuestionText = Annotated[str, StringConstraints(min_length=1, max_length=5000)]
 
 
 class AskFilters(InputSchema):
@@ -20,7 +23,7 @@ class AskFilters(InputSchema):
 
 
 class AskRequest(InputSchema):
-    question: RequiredLongText = Field(max_length=5000, description="The question or a whole case description.")
+    question: QuestionText = Field(description="The question or a whole case description.")
     filters: AskFilters = Field(default_factory=AskFilters)
     limit: int = Field(default=5, ge=1, le=20, description="How many of each: practices, people, communities.")
 
@@ -77,14 +80,14 @@ class AskResponse(Schema):
 
 class QuestionCreate(InputSchema):
     title: ShortText
-    body: RequiredLongText = Field(max_length=5000)
+    body: QuestionText
     visibility: Visibility = Visibility.PUBLIC
     community: Slug | None = None
     themes: list[Theme] = Field(default_factory=list, max_length=11)
 
 
 class AnswerCreate(InputSchema):
-    body: RequiredLongText = Field(max_length=5000)
+    body: QuestionText
     practices: list[Slug] = Field(default_factory=list, max_length=10)
 
 

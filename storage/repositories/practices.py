@@ -11,10 +11,10 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import Select
 
-from storage.models import Community, Organisation, Practice, PracticeAuthor, PracticeTag, PracticeVersion
+from storage.models import Community, Organisation, Person, Practice, PracticeAuthor, PracticeTag, PracticeVersion
 
 _FULL = (
-    selectinload(Practice.authors).selectinload(PracticeAuthor.person),
+    selectinload(Practice.authors).selectinload(PracticeAuthor.person).selectinload(Person.organisation),
     selectinload(Practice.tags),
     selectinload(Practice.organisation),
     selectinload(Practice.community),

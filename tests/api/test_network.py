@@ -1,0 +1,312 @@
+"""Ask the network on a small constructed world: people, communities, earlier questions, privacy, gaps."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from api.app import create_app
+from indexing.embedder import Embedder
+from services.runtime import Runtime
+from storage.database import unit_of_work
+from storage.models import KnowledgeGap, Person
+from tests.conftest import PgDatabases, bearer, make_account, make_database_url, make_settings
+from tests.factories import practice_body
+
+
+@dataclass
+class Net:
+    client: TestClient
+    runtime: Runtime
+    admin: dict[str, str]
+    user: dict[str, str]
+    practices: dict[str, dict]
+    question: dict
+
+
+@pytest.fixture(scope="module")
+def net(
+    tmp_path_factory: pytest.TempPathFactory, pg_databases: PgDatabases | None, embedder: Embedder
+) -> Iterator[Net]:
+    folder: Path = tmp_path_factory.mktemp("network")
+    settings = make_settings(folder / "data", make_database_url(folder / "db", pg_databases), writes_per_minute=10_000)
+    runtime = Runtime.build(settings, embedder=embedder)
+    admin = bearer(make_account(runtime, "beheer@test.nl", "Beheer", admin=True))
+    user = bearer(make_account(runtime, "wim@test.nl", "Wim Vragensteller"))
+    with unit_of_work(runtime.sessions) as session:
+        from storage.repositories import directory
+
+        org = directory.ensure_organisation(session, "Gemeente Veendorp")
+        other = directory.ensure_organisation(session, "Gemeente Heuvelrug-Zuid")
+        for name, role, organisation in (
+            ("Els Schuldhulp", "schuldhulpverlener", org),
+            ("Karim Jeugd", "jeugdconsulent", org),
+            ("Verborgen Auteur", "budgetcoach", org),
+            ("Toepasser Tineke", "klantmanager", other),
+        ):
+            directory.ensure_person(session, name, role=role, organisation=organisation)
+        session.scalars(select(Person).where(Person.name == "Verborgen Auteur")).one().profile_visibility = "hidden"
+        session.scalars(select(Person).where(Person.name == "Els Schuldhulp")).one().email = "els@veendorp.example.org"
+    with TestClient(create_app(settings, runtime=runtime), raise_server_exceptions=False) as client:
+        client.post("/api/v1/communities", json={"name": "Kring Geldzorgen", "slug": "kring-geldzorgen"}, headers=admin)
+        for person in ("els-schuldhulp", "verborgen-auteur"):
+            client.put(f"/api/v1/communities/kring-geldzorgen/members/{person}", json={"role": "member"}, headers=admin)
+        practices = {}
+        for key, body in {
+            "debt": practice_body(
+                title="Huisbezoek bij een eerste betalingsachterstand",
+                summary="Bij een eerste achterstand op huur of zorgverzekering gaat een schuldhulpverlener binnen een week op huisbezoek.",
+                situation="Mensen met geldzorgen melden zich pas na jaren, als de schulden hoog zijn opgelopen.",
+                approach="Woningcorporaties en zorgverzekeraars melden achterstanden; wij bellen aan en bieden hulp.",
+                themes=["schuldhulp"],
+                authors=["els-schuldhulp", "verborgen-auteur"],
+                community="kring-geldzorgen",
+                organisation="gemeente-veendorp",
+            ),
+            "youth": practice_body(
+                title="Gezinscoach bij scheiding met veel ruzie",
+                summary="Ouders in een vechtscheiding krijgen een gezinscoach die de kinderen centraal zet.",
+                situation="Kinderen raken klem tussen ouders die blijven procederen.",
+                approach="Een vaste gezinscoach voert gesprekken met beide ouders en de kinderen.",
+                themes=["jeugd"],
+                authors=["karim-jeugd"],
+                organisation="gemeente-veendorp",
+            ),
+        }.items():
+            response = client.post("/api/v1/practices", json=body, headers=admin)
+            assert response.status_code == 201, response.text
+            practices[key] = response.json()
+        with unit_of_work(runtime.sessions) as session:
+            from datetime import date
+
+            from storage.models import Application
+
+            tineke = session.scalars(select(Person).where(Person.name == "Toepasser Tineke")).one()
+            session.add(
+                Application(
+                    practice_id=uuid.UUID(practices["debt"]["id"]),
+                    person_id=tineke.id,
+                    organisation_id=tineke.organisation_id,
+                    applied_on=date(2025, 5, 1),
+                    note="Overgenomen met onze eigen corporatie; binnen drie maanden veertig huisbezoeken.",
+                )
+            )
+        question = client.post(
+            "/api/v1/questions",
+            headers=user,
+            json={
+                "title": "Hoe bereik je inwoners met huurachterstand voordat het uit de hand loopt?",
+                "body": "Bij ons komen mensen pas als de deurwaarder al is geweest. Wie heeft ervaring met vroeg erop af gaan?",
+                "themes": ["schuldhulp"],
+            },
+        ).json()
+        els = make_account(runtime, "els@test.nl", "Els Schuldhulp")
+        answer = client.post(
+            f"/api/v1/questions/{question['id']}/answers",
+            headers=bearer(els),
+            json={
+                "body": "Laat de corporatie elke eerste achterstand melden en ga binnen een week langs.",
+                "practices": [practices["debt"]["slug"]],
+            },
+        )
+        assert answer.status_code == 201, answer.text
+        accepted = client.post(
+            f"/api/v1/questions/{question['id']}/accept", headers=user, json={"answer_id": answer.json()["id"]}
+        )
+        assert accepted.status_code == 200
+        runtime.worker.drain()
+        yield Net(client, runtime, admin, user, practices, question)
+    runtime.close()
+
+
+def ask(net: Net, question: str, headers: dict[str, str] | None = None, **extra: object) -> dict:
+    response = net.client.post("/api/v1/ask", json={"question": question, **extra}, headers=headers or {})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_ask_returns_practices_people_communities_and_questions_with_reasons(net: Net) -> None:
+    body = ask(net, "Een gezin heeft een huurachterstand en reageert niet op brieven. Hoe kom ik vroeg in contact?")
+    assert body["practices"][0]["practice"]["id"] == net.practices["debt"]["id"]
+    assert body["practices"][0]["reason"]
+    people = {p["person"]["name"]: p for p in body["people"]}
+    assert "Els Schuldhulp" in people
+    els = people["Els Schuldhulp"]
+    assert any("schreef" in r and "Huisbezoek bij een eerste betalingsachterstand" in r for r in els["reasons"])
+    assert any("beantwoordde een vergelijkbare vraag" in r for r in els["reasons"])
+    assert any("paste" in r and "Gemeente Heuvelrug-Zuid" in r for r in people["Toepasser Tineke"]["reasons"])
+    assert list(people).index("Els Schuldhulp") < list(people).index("Karim Jeugd") if "Karim Jeugd" in people else True
+    communities = {c["community"]["name"]: c for c in body["communities"]}
+    assert "Kring Geldzorgen" in communities
+    assert "Huisbezoek bij een eerste betalingsachterstand" in communities["Kring Geldzorgen"]["reasons"][0]
+
+
+def test_a_hidden_profile_never_appears_and_contact_details_need_sign_in(net: Net) -> None:
+    for headers in ({}, net.user):
+        body = ask(net, "Wie weet hoe je vroeg op huisbezoek gaat bij een betalingsachterstand?", headers)
+        assert "Verborgen Auteur" not in str(body)
+        practice = net.client.get(f"/api/v1/practices/{net.practices['debt']['id']}/applications", headers=headers)
+        assert "Verborgen Auteur" not in practice.text
+    anonymous = ask(net, "vroeg op huisbezoek bij betalingsachterstand")
+    assert all(p["email"] is None for p in anonymous["people"])
+    signed_in = ask(net, "vroeg op huisbezoek bij betalingsachterstand", net.user)
+    assert {p["person"]["name"]: p["email"] for p in signed_in["people"]}[
+        "Els Schuldhulp"
+    ] == "els@veendorp.example.org"
+    assert net.client.get("/api/v1/people/verborgen-auteur").status_code == 404
+    assert "Verborgen Auteur" not in net.client.get("/api/v1/people").text
+    assert "Verborgen Auteur" not in net.client.get("/api/v1/communities/kring-geldzorgen").text
+
+
+def test_an_answered_question_is_found_by_a_paraphrase(net: Net) -> None:
+    body = ask(net, "Mensen met achterstallige huur melden zich te laat bij ons; hoe spreek je ze eerder aan?")
+    found = {q["id"]: q for q in body["questions"]}
+    assert net.question["id"] in found
+    answers = found[net.question["id"]]["answers"]
+    assert answers[0]["accepted"] and "corporatie" in answers[0]["body"]
+
+
+def test_similar_check_finds_the_near_duplicate(net: Net) -> None:
+    response = net.client.post(
+        "/api/v1/practices/similar-check",
+        json={
+            "title": "Snel op bezoek bij mensen met een eerste huurschuld",
+            "summary": "Wanneer iemand voor het eerst de huur niet betaalt, bezoekt een schuldhulpverlener hem binnen een week.",
+        },
+    )
+    assert response.status_code == 200
+    ranked = response.json()
+    assert ranked[0]["practice"]["id"] == net.practices["debt"]["id"]
+    assert ranked[0]["similarity"] > 0.5
+    assert ranked[0]["similarity"] > ranked[-1]["similarity"]
+
+
+def test_suggested_questions_for_a_person_whose_work_is_close(net: Net) -> None:
+    open_question = net.client.post(
+        "/api/v1/questions",
+        headers=net.user,
+        json={
+            "title": "Ouders blijven ruziën na de scheiding, de kinderen lijden eronder. Wat werkt?",
+            "body": "Twee ouders procederen al jaren. Wie heeft een aanpak die de kinderen uit de wind houdt?",
+        },
+    ).json()
+    net.runtime.worker.drain()
+    suggestions = net.client.get("/api/v1/people/karim-jeugd/suggested-questions").json()
+    assert suggestions and suggestions[0]["question"]["id"] == open_question["id"]
+    assert "Gezinscoach" in suggestions[0]["reason"]
+    assert net.question["id"] not in {s["question"]["id"] for s in suggestions}  # already answered
+
+
+def test_questions_nobody_can_answer_are_counted_per_theme_without_text(net: Net) -> None:
+    before = {g["theme"]: g for g in net.client.get("/api/v1/insights/gaps", headers=net.user).json()}
+    question = "Hoe organiseer je huisvesting voor arbeidsmigranten in de glastuinbouw?"
+    ask(net, question, filters={"themes": ["wonen"]})
+    after = {g["theme"]: g for g in net.client.get("/api/v1/insights/gaps", headers=net.user).json()}
+    assert after["wonen"]["questions"] == before.get("wonen", {"questions": 0})["questions"] + 1
+    ask(net, "huisbezoek bij een eerste betalingsachterstand van huur")  # a good match: no gap
+    assert {g["theme"]: g for g in net.client.get("/api/v1/insights/gaps", headers=net.user).json()} == after
+    with unit_of_work(net.runtime.sessions) as session:
+        stored = " ".join(f"{g.theme} {g.kind} {g.count}" for g in session.scalars(select(KnowledgeGap)))
+    assert "arbeidsmigranten" not in stored
+    assert net.client.get("/api/v1/insights/gaps").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "field"),
+    [
+        ("/api/v1/ask", {}, 422, "question"),
+        ("/api/v1/ask", {"question": ""}, 422, "question"),
+        ("/api/v1/ask", {"question": "x" * 5001}, 422, "question"),
+        ("/api/v1/ask", {"question": "x", "limit": 0}, 422, "limit"),
+        ("/api/v1/ask", {"question": "x", "filters": {"themes": ["astro"]}}, 422, "filters.themes[0]"),
+        ("/api/v1/ask", {"question": "x", "extra": 1}, 422, "extra"),
+        ("/api/v1/questions", {"title": "x"}, 422, "body"),
+        ("/api/v1/questions", {"title": "x", "body": "y", "visibility": "geheim"}, 422, "visibility"),
+        ("/api/v1/questions", {"title": "x", "body": "y", "community": "bestaat-niet"}, 422, "community"),
+        ("/api/v1/questions", {"title": "x", "body": "y", "visibility": "community"}, 422, "community"),
+        ("/api/v1/practices/similar-check", {"summary": "x"}, 422, "title"),
+    ],
+)
+def test_bad_input_on_network_endpoints(net: Net, path: str, body: dict, status: int, field: str) -> None:
+    from tests.api.test_bad_input import assert_problem
+
+    assert_problem(net.client.post(path, json=body, headers=net.user), status, field)
+
+
+def test_bad_input_on_answers_applications_feedback_stores_nothing(net: Net) -> None:
+    from tests.api.test_bad_input import assert_problem
+
+    qid = net.question["id"]
+    practice = net.practices["youth"]["id"]
+    before = net.client.get(f"/api/v1/questions/{qid}").json()
+    assert_problem(
+        net.client.post(f"/api/v1/questions/{qid}/answers", json={"body": ""}, headers=net.user), 422, "body"
+    )
+    assert_problem(
+        net.client.post(f"/api/v1/questions/{qid}/answers", json={"body": "x", "practices": ["nee"]}, headers=net.user),
+        422,
+        "practices[0]",
+    )
+    assert_problem(
+        net.client.post("/api/v1/questions/not-a-uuid/answers", json={"body": "x"}, headers=net.user),
+        422,
+        "question_id",
+    )
+    assert_problem(
+        net.client.post(
+            "/api/v1/questions/00000000-0000-0000-0000-000000000000/answers", json={"body": "x"}, headers=net.user
+        ),
+        404,
+        "id",
+    )
+    assert_problem(
+        net.client.post(f"/api/v1/questions/{qid}/accept", json={"answer_id": practice}, headers=net.user),
+        422,
+        "answer_id",
+    )
+    assert net.client.post(f"/api/v1/questions/{qid}/answers", json={"body": "x"}).status_code == 401
+    assert net.client.get(f"/api/v1/questions/{qid}").json() == before
+    apps_before = net.client.get(f"/api/v1/practices/{practice}/applications").json()
+    assert_problem(
+        net.client.post(
+            f"/api/v1/practices/{practice}/applications",
+            json={"applied_on": "2999-01-01", "note": "x"},
+            headers=net.user,
+        ),
+        422,
+        "applied_on",
+    )
+    assert_problem(
+        net.client.post(
+            f"/api/v1/practices/{practice}/applications", json={"applied_on": "gisteren", "note": "x"}, headers=net.user
+        ),
+        422,
+        "applied_on",
+    )
+    assert_problem(
+        net.client.post(
+            f"/api/v1/practices/{practice}/applications",
+            json={"applied_on": "2025-01-01", "note": "x", "organisation": "nergens"},
+            headers=net.user,
+        ),
+        422,
+        "organisation",
+    )
+    assert net.client.get(f"/api/v1/practices/{practice}/applications").json() == apps_before
+    assert_problem(
+        net.client.post(f"/api/v1/practices/{practice}/feedback", json={"body": ""}, headers=net.user), 422, "body"
+    )
+    assert net.client.get(f"/api/v1/practices/{practice}/feedback").json() == []
+    ok = net.client.post(
+        f"/api/v1/practices/{practice}/feedback", json={"body": "Helder beschreven!"}, headers=net.user
+    )
+    assert ok.status_code == 201
+    assert [f["body"] for f in net.client.get(f"/api/v1/practices/{practice}/feedback").json()] == [
+        "Helder beschreven!"
+    ]
