@@ -16,6 +16,7 @@ from services import auth
 from services import search as search_service
 from services.practices import to_read
 from storage.models import Account
+from storage.repositories import questions as questions_repo
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,5 +50,14 @@ def practice_page(
 ) -> HTMLResponse:
     practice = find_practice(session, ref, policy)
     similar = search_service.similar(session, searcher, policy, practice, limit=5)
-    context = {"p": to_read(practice), "similar": similar, "sections": SECTIONS, **_who(request, session, account)}
+    shown = policy.visible_profiles()
+    context = {
+        "p": to_read(practice),
+        "similar": similar,
+        "sections": SECTIONS,
+        "applications": questions_repo.applications_of(session, [practice.id]),
+        "feedback": questions_repo.feedback_of(session, practice.id),
+        "shown": shown,
+        **_who(request, session, account),
+    }
     return templates.TemplateResponse(request, "practice.html", context)

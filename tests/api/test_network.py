@@ -128,7 +128,7 @@ def net(
 def ask(net: Net, question: str, headers: dict[str, str] | None = None, **extra: object) -> dict:
     response = net.client.post("/api/v1/ask", json={"question": question, **extra}, headers=headers or {})
     assert response.status_code == 200, response.text
-    return response.json()
+    return dict(response.json())
 
 
 def test_ask_returns_practices_people_communities_and_questions_with_reasons(net: Net) -> None:
