@@ -50,14 +50,6 @@ def _moment(value: Any) -> datetime:
 def import_network(session: Session, folder: Path) -> dict[str, int]:
     """Idempotent per kind: a kind already present (any row) is not imported again."""
     counts = {"profiles": 0, "applications": 0, "feedback": 0, "questions": 0}
-    for spec in _load(folder, "profiles.yaml"):
-        person = session.scalar(select(Person).where(Person.name == spec["name"]))
-        if person is None:
-            continue
-        person.email = spec.get("email") or person.email
-        person.bio = spec.get("bio") or person.bio
-        person.profile_visibility = spec.get("profile_visibility", person.profile_visibility)
-        counts["profiles"] += 1
     if session.scalar(select(Application.id).limit(1)) is None:
         for spec in _load(folder, "applications.yaml"):
             person = _person(session, spec["person"])
@@ -110,5 +102,14 @@ def import_network(session: Session, folder: Path) -> dict[str, int]:
                     question.accepted_answer_id = answer.id
             index_tasks.enqueue(session, [question.id])
             counts["questions"] += 1
+    # Profiles last: people first met in the records above get their settings too.
+    for spec in _load(folder, "profiles.yaml"):
+        person = session.scalar(select(Person).where(Person.name == spec["name"])) or directory.ensure_person(
+            session, spec["name"]
+        )
+        person.email = spec.get("email") or person.email
+        person.bio = spec.get("bio") or person.bio
+        person.profile_visibility = spec.get("profile_visibility", person.profile_visibility)
+        counts["profiles"] += 1
     session.flush()
     return counts
