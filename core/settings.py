@@ -31,6 +31,12 @@ class Settings(BaseSettings):
         description="Sentence-transformers model name or local path; the default is the bundled model.",
     )
     embedding_batch_size: int = 32
+    fusion_weights: dict[str, tuple[float, float]] | None = Field(
+        default=None,
+        description='RRF weights (dense, lexical) per query language, e.g. {"nl": [0, 1], "en": [1, 1]}. '
+        "Default: the weights measured for the configured model (see README, 'Search quality').",
+    )
+    rrf_k: int = 60
     torch_threads: int | None = Field(default=None, description="Torch CPU threads; default lets torch decide.")
     seed_dir: Path = PROJECT_ROOT / "seed_practices"
     seed_on_first_start: bool = True

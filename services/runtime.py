@@ -17,7 +17,7 @@ from indexing.embedder import Embedder, load_embedder
 from indexing.factory import open_index
 from indexing.index import IndexMeta, VectorIndex
 from indexing.lexical import LexicalEncoder
-from indexing.search import FusionWeights, HybridSearcher
+from indexing.search import HybridSearcher, weights_for
 from indexing.worker import IndexWorker
 from services.index_source import SqlDocumentSource
 from storage import migrate
@@ -62,7 +62,9 @@ class Runtime:
         meta = IndexMeta(embedder.name, embedder.dimension)
         index = open_index(settings, meta, recreate=recreate_index, client=qdrant_client)
         lexical = LexicalEncoder()
-        searcher = HybridSearcher(index, embedder, lexical, FusionWeights())
+        searcher = HybridSearcher(
+            index, embedder, lexical, weights_for(embedder.name, settings.fusion_weights, settings.rrf_k)
+        )
         worker = IndexWorker(
             SqlDocumentSource(sessions), index, embedder, lexical, batch_size=settings.worker_batch_size
         )

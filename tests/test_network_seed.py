@@ -1,0 +1,59 @@
+"""The seed network: professionals' questions show the expected people and communities, with reasons that name
+the practices behind them; answered questions are found, with their answers, by a paraphrase."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from tests.crosslingual import marks_for
+
+DATA = Path(__file__).parent / "data"
+QUESTIONS = yaml.safe_load((DATA / "network_questions.yaml").read_text(encoding="utf-8"))
+PARAPHRASES = yaml.safe_load((DATA / "paraphrases.yaml").read_text(encoding="utf-8"))
+
+
+def test_enough_network_questions() -> None:
+    assert len([e for e in QUESTIONS if not marks_for(e["practices"])]) >= 15
+    assert len(QUESTIONS) >= 15
+
+
+@pytest.mark.parametrize(
+    "entry", [pytest.param(e, id=e["practices"][0], marks=marks_for(e["practices"])) for e in QUESTIONS]
+)
+def test_network_view_names_the_people_and_communities_who_know(seeded_client: TestClient, entry: dict) -> None:
+    response = seeded_client.post("/api/v1/ask", json={"question": entry["question"], "limit": 8})
+    assert response.status_code == 200
+    body = response.json()
+    people = {p["person"]["name"]: p for p in body["people"]}
+    for name in entry["people"]:
+        assert name in people, f"{name} not among {list(people)}"
+        reasons = " ".join(people[name]["reasons"])
+        assert "‘" in reasons  # every reason names the practice or question behind it
+    communities = {c["community"]["name"]: c for c in body["communities"][:5]}
+    for name in entry["communities"]:
+        assert name in communities, f"{name} not among {list(communities)}"
+        assert "‘" in communities[name]["reasons"][0]
+
+
+@pytest.mark.parametrize("entry", PARAPHRASES, ids=[e["question_title"][:40] for e in PARAPHRASES])
+def test_an_answered_question_is_found_by_a_paraphrase(seeded_client: TestClient, entry: dict) -> None:
+    body = seeded_client.post("/api/v1/ask", json={"question": entry["paraphrase"], "limit": 5}).json()
+    found = {q["title"]: q for q in body["questions"]}
+    assert entry["question_title"] in found, list(found)
+    assert found[entry["question_title"]]["answers"]
+
+
+def test_hidden_profiles_appear_in_no_network_view_for_anonymous_callers(seeded_client: TestClient) -> None:
+    profiles = yaml.safe_load((DATA.parent.parent / "seed_practices" / "network" / "profiles.yaml").read_text())
+    hidden = [p["name"] for p in profiles if p.get("profile_visibility") == "hidden"]
+    assert hidden
+    for entry in QUESTIONS:
+        text = seeded_client.post("/api/v1/ask", json={"question": entry["question"], "limit": 20}).text
+        for name in hidden:
+            assert name not in text
+    people = seeded_client.get("/api/v1/people").text
+    assert all(name not in people for name in hidden)
