@@ -71,9 +71,8 @@ class EdgeIndex:
             stored = IndexMeta.from_dict(json.loads(meta_path.read_text()))
             if stored != meta:
                 raise IndexMismatch(
-                    f"the index in {path} was built with {stored.model} (dimension {stored.dimension}, "
-                    f"{stored.lexical}); the service is configured for {meta.model} (dimension "
-                    f"{meta.dimension}, {meta.lexical}). Run `praktijkbank reindex` to rebuild it."
+                    f"the index in {path} was built with {stored.as_dict()}; the service is configured for "
+                    f"{meta.as_dict()}. Run `praktijkbank reindex` to rebuild it."
                 )
             return qe.EdgeShard.load(str(path))
         path.mkdir(parents=True, exist_ok=True)
