@@ -24,7 +24,9 @@ INDEXED_SECTIONS: tuple[str, ...] = (
     "question",  # questions put to the network, and their answers
     "answers",
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
+# Sentence ends, blank lines and the start of a list item end a unit; a single line break inside a
+# paragraph does not (hard-wrapped Markdown would otherwise be cut mid-sentence).
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)]|\*\*)\s)")
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ TokenCounter = Callable[[list[str]], list[int]]
 
 
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+    return [" ".join(s.split()) for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
 def chunk_document(doc: IndexDocument, count_tokens: TokenCounter, max_tokens: int) -> list[Chunk]:
