@@ -214,12 +214,16 @@ def scenarios(refs: list[str]) -> dict[str, Callable[[int], Request]]:
     def similar(i: int) -> Request:
         return f"/api/v1/practices/{refs[(i * 7) % len(refs)]}/similar", []
 
+    def ask(i: int) -> Request:  # POST /ask with the question as JSON body
+        return "POST /api/v1/ask", [("question", QUESTIONS[i % len(QUESTIONS)])]
+
     return {
         "hybrid": search([]),
         "lexical": search([("mode", "lexical")]),
         "dense": search([("mode", "dense")]),
         "hybrid+filter": filtered,
         "similar": similar,
+        "ask": ask,
     }
 
 
@@ -240,7 +244,10 @@ def run(base_url: str, make: Callable[[int], Request], count: int, warmup: int, 
         path, params = make(i)
         start = time.perf_counter()
         try:
-            response = client().get(path, params=params)
+            if path.startswith("POST "):
+                response = client().post(path[5:], json={"question": params[0][1], "limit": 5})
+            else:
+                response = client().get(path, params=params)
             elapsed = (time.perf_counter() - start) * 1000
             ok = response.status_code == 200
             body = response.json() if ok else None
@@ -255,7 +262,10 @@ def run(base_url: str, make: Callable[[int], Request], count: int, warmup: int, 
         with lock:
             if ok:
                 result.latencies_ms.append(elapsed)
-                result.hits += len(body["hits"] if isinstance(body, dict) else body)
+                if isinstance(body, dict):
+                    result.hits += len(body["hits"] if "hits" in body else body["practices"])
+                else:
+                    result.hits += len(body)
             else:
                 result.errors += 1
                 result.first_error = result.first_error or error
@@ -296,7 +306,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured requests first (default 20)")
     parser.add_argument("--concurrency", type=int, default=4, help="second pass with this many clients (0: skip)")
     parser.add_argument("--port", type=int, default=0, help="default: a free port on 127.0.0.1")
-    parser.add_argument("--scenarios", default="hybrid,lexical,dense,hybrid+filter,similar")
+    parser.add_argument("--scenarios", default="hybrid,lexical,dense,hybrid+filter,similar,ask")
     parser.add_argument(
         "--torch-threads",
         type=int,

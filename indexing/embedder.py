@@ -108,4 +108,8 @@ def load_embedder(model: str, *, batch_size: int = 32, torch_threads: int | None
         import torch
 
         torch.set_num_threads(torch_threads)
-    return SentenceTransformerEmbedder(model, batch_size=batch_size)
+    # E5 models were trained with these prefixes and lose quality without them.
+    e5 = "e5" in model.lower().rsplit("/", 1)[-1]
+    return SentenceTransformerEmbedder(
+        model, batch_size=batch_size, query_prefix="query: " if e5 else "", document_prefix="passage: " if e5 else ""
+    )
