@@ -1,0 +1,1 @@
+"""Benchmarks, run by hand; they print measured figures (see README.md here)."""
