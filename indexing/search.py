@@ -97,7 +97,19 @@ class HybridSearcher:
         dense = encoded.dense if mode != SearchMode.LEXICAL else None
         sparse = encoded.sparse if mode != SearchMode.DENSE else None
         weights = self.weights.for_query(text) if mode == SearchMode.HYBRID else (1.0, 1.0)
-        return self._run(dense, sparse, flt, limit=limit, offset=offset, weights=weights)
+        hits = self._run(dense, sparse, flt, limit=limit, offset=offset, weights=weights)
+        if mode == SearchMode.HYBRID and weights[0] == 0 and dense is not None and len(hits) < limit:
+            # The dense leg is off for this language (it ranked worse than words alone), but a question that
+            # shares no word with any practice still deserves answers: fill up after the lexical hits.
+            seen = {h.doc_id for h in self._run(None, sparse, flt, limit=limit + offset, offset=0, weights=weights)}
+            extra = [
+                h
+                for h in self._run(dense, None, flt, limit=limit + offset + len(seen), offset=0, weights=(1.0, 0.0))
+                if h.doc_id not in seen
+            ]
+            skip = max(0, offset - len(seen))
+            hits = hits + extra[skip : skip + limit - len(hits)]
+        return hits
 
     def similar(self, doc_id: uuid.UUID, text: str, flt: IndexFilter, *, limit: int = 5) -> list[DocumentHit]:
         """'More like this': the mean of the document's own chunk vectors, plus its words, itself excluded."""
