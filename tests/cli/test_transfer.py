@@ -138,3 +138,27 @@ def test_reindex_rebuilds_the_index_from_sql_and_a_model_change_demands_it(
 
     with pytest.raises(IndexMismatch, match="praktijkbank reindex"):
         Runtime.build(settings, embedder=OtherModel())  # type: ignore[arg-type]
+
+
+def test_first_admin_from_the_cli_into_a_fresh_data_folder(tmp_path: Path, pg_databases: PgDatabases | None) -> None:
+    env = env_for(tmp_path / "fresh", pg_databases)
+    output = run(
+        ["users", "create", "--admin", "--email", "Ada@Gemeente.nl", "--name", "Ada Beheer", "--generate-password"], env
+    )
+    password = output.split("password (shown once): ")[1].split()[0]
+    token = output.split("(shown once): ")[-1].split()[0]
+    assert token.startswith("pbk_") and len(password) >= 16
+    from sqlalchemy import select
+
+    from services import auth
+    from storage.database import make_engine, make_session_factory, unit_of_work
+    from storage.models import Account
+
+    engine = make_engine(env["PRAKTIJKBANK_DATABASE_URL"])
+    with unit_of_work(make_session_factory(engine)) as session:
+        account = session.scalars(select(Account)).one()
+        assert account.is_admin and account.email == "ada@gemeente.nl"
+        assert password not in (account.password_hash or "") and account.password_hash.startswith("$argon2id$")
+        assert auth.PasswordAuthenticator().authenticate(session, "ada@gemeente.nl", password) is not None
+        assert auth.account_for_token(session, token).id == account.id
+    engine.dispose()
