@@ -32,9 +32,16 @@ from schemas.practices import (
 from schemas.search import SearchHit
 from services import practices as service
 from services import search as search_service
+from storage.models import Practice
 from storage.repositories import practices as repo
 
 router = APIRouter(prefix="/practices", tags=["practices"], responses=ERROR_RESPONSES)
+IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag of the version you read.")]
+
+
+def _with_etag(response: Response, practice: Practice) -> PracticeRead:
+    response.headers["ETag"] = service.etag(practice)
+    return service.to_read(practice)
 
 
 @router.get("", response_model=Page[PracticeSummary])
@@ -66,8 +73,7 @@ def create_practice(
 def get_practice(ref: str, session: SessionDep, policy: PolicyDep, response: Response) -> PracticeRead:
     """One practice by id or slug; its ETag is needed to change it."""
     practice = find_practice(session, ref, policy)
-    response.headers["ETag"] = service.etag(practice)
-    return service.to_read(practice)
+    return _with_etag(response, practice)
 
 
 @router.patch("/{ref}", response_model=PracticeRead)
@@ -78,14 +84,13 @@ def update_practice(
     policy: PolicyDep,
     response: Response,
     _limit: WriteLimited,
-    if_match: Annotated[str | None, Header(max_length=200)] = None,
+    if_match: IfMatch = None,
 ) -> PracticeRead:
     """Change some fields. Requires `If-Match` with the ETag you read; a stale one gets 412 and changes nothing."""
     if if_match is None:
         raise PreconditionRequired("send If-Match with the ETag of the version you changed", field="If-Match")
     practice = service.update(session, resolve_id(session, ref), data, if_match=if_match, policy=policy)
-    response.headers["ETag"] = service.etag(practice)
-    return service.to_read(practice)
+    return _with_etag(response, practice)
 
 
 @router.post("/{ref}/status", response_model=PracticeRead)
@@ -96,14 +101,13 @@ def change_status(
     policy: PolicyDep,
     response: Response,
     _limit: WriteLimited,
-    if_match: Annotated[str | None, Header(max_length=200)] = None,
+    if_match: IfMatch = None,
 ) -> PracticeRead:
     """Move along the workflow draft → in_review → published → archived; only curators publish."""
     practice = service.transition(
         session, resolve_id(session, ref), data.status, policy=policy, if_match=if_match, note=data.note
     )
-    response.headers["ETag"] = service.etag(practice)
-    return service.to_read(practice)
+    return _with_etag(response, practice)
 
 
 @router.put("/{ref}/recognition", response_model=PracticeRead)
@@ -114,7 +118,7 @@ def set_recognition(
     policy: PolicyDep,
     response: Response,
     _limit: WriteLimited,
-    if_match: Annotated[str | None, Header(max_length=200)] = None,
+    if_match: IfMatch = None,
 ) -> PracticeRead:
     """Set the recognition level with an explanation and a re-assessment date (curators of its community)."""
     reassess = datetime.combine(data.reassess_at, time(), UTC) if data.reassess_at else None
@@ -129,8 +133,7 @@ def set_recognition(
         policy=policy,
         if_match=if_match,
     )
-    response.headers["ETag"] = service.etag(practice)
-    return service.to_read(practice)
+    return _with_etag(response, practice)
 
 
 @router.post("/{ref}/archive", response_model=PracticeRead)
@@ -140,12 +143,11 @@ def archive_practice(
     policy: PolicyDep,
     response: Response,
     _limit: WriteLimited,
-    if_match: Annotated[str | None, Header(max_length=200)] = None,
+    if_match: IfMatch = None,
 ) -> PracticeRead:
     """Archive a practice: it stays readable with its history but leaves search."""
     practice = service.archive(session, resolve_id(session, ref), policy=policy, if_match=if_match)
-    response.headers["ETag"] = service.etag(practice)
-    return service.to_read(practice)
+    return _with_etag(response, practice)
 
 
 @router.delete("/{ref}", status_code=status.HTTP_204_NO_CONTENT)
@@ -154,7 +156,7 @@ def delete_practice(
     session: SessionDep,
     policy: PolicyDep,
     _limit: WriteLimited,
-    if_match: Annotated[str | None, Header(max_length=200)] = None,
+    if_match: IfMatch = None,
 ) -> Response:
     """Delete a practice with its history; it leaves the index with the next worker run."""
     service.delete(session, resolve_id(session, ref), policy=policy, if_match=if_match)
