@@ -483,25 +483,8 @@ QUESTION_KINDS = {
     "internal": ({"visibility": "internal"}, "dotterbloem"),
     "community": ({"visibility": "community", "community": "kring-a"}, "klokhuisje"),
 }
-QUESTION_READ = {
-    "public": {r: True for r in ROLES},
-    "internal": {
-        "anonymous": False,
-        "user": True,
-        "member": True,
-        "other_member": True,
-        "curator": True,
-        "admin": True,
-    },
-    "community": {
-        "anonymous": False,
-        "user": False,
-        "member": True,
-        "other_member": False,
-        "curator": True,
-        "admin": True,
-    },
-}
+# Questions follow the same visibility rules as published practices: the same rows of the one table.
+QUESTION_READ = {kind: READ[kind] for kind in QUESTION_KINDS}
 
 
 @pytest.fixture(scope="module")
