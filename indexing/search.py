@@ -31,9 +31,11 @@ class FusionWeights:
         return self.per_language.get(language or "", self.default)
 
 
-# Weights measured on our collections (benchmarks/quality.py; figures in the README). With the bundled English
-# model, no weighting of its dense leg beat BM25 alone on Dutch text (seed-nl nDCG@10: lexical 0.777 against at
-# best 0.770 fused), so Dutch queries use the lexical leg alone; English queries fuse both legs.
+# Weights measured on our collections with benchmarks/quality.py (tables in the README). With the bundled English
+# model and the plain lexical leg, Dutch (seed-nl nDCG@10): lexical 0.736, dense 0.620, best fusion 0.748 (3:1,
+# k=30) and 1:1 below the lexical leg; the lexical leg alone (dense filling up only when words find too little)
+# also put 23 of 25 seed questions in the top 3 against 20 for 3:1. English (SciFact train): lexical 0.688,
+# dense 0.681, fused 1:1 0.722-0.726.
 MEASURED_WEIGHTS: dict[str, dict[str, tuple[float, float]]] = {
     BUNDLED_MODEL: {"nl": (0.0, 1.0), "en": (1.0, 1.0)},
 }
