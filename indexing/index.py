@@ -7,11 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from indexing.lexical import SparseVec
+from indexing.lexical import LEXICAL_SCHEME, SparseVec
 
 DENSE = "dense"
 LEXICAL = "bm25"
-LEXICAL_SCHEME = "bm25-snowball-document-v2"  # bump when the lexical encoding changes: old indexes must be rebuilt
 PAYLOAD_LAYOUT = "v2"  # bump when payload fields or their indexes change
 
 # Payload fields with an index in the engine. Lists hold several values (a practice has several themes).

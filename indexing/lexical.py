@@ -12,6 +12,8 @@ from functools import cached_property
 import qdrant_edge as qe
 
 LANGUAGES = {"nl": "dutch", "en": "english"}
+# Recorded in the index meta; bump when the lexical encoding changes: old indexes must then be rebuilt.
+LEXICAL_SCHEME = "bm25-snowball-document-v2"
 
 # Cheap language guess for queries: the most frequent function words of each language.
 _MARKERS = {
@@ -94,6 +96,7 @@ def guess_language(text: str) -> str | None:
 class LexicalEncoder:
     def __init__(self, *, avg_len: float = 80.0, k: float = 1.2, b: float = 0.75) -> None:
         self._avg_len, self._k, self._b = avg_len, k, b
+        self.scheme = LEXICAL_SCHEME
 
     @cached_property
     def _models(self) -> dict[str, qe.Bm25]:

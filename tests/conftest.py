@@ -1,5 +1,6 @@
 """Shared fixtures. The database backend comes from PRAKTIJKBANK_TEST_DB (sqlite, the default, or postgresql);
-the suite runs whole on each. The embedding model is the real bundled one, loaded once per session."""
+the suite runs whole on each. The embedding model is the real default one (PRAKTIJKBANK_TEST_MODEL picks another),
+loaded once per session."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from api.app import create_app
-from core.settings import BUNDLED_MODEL, PROJECT_ROOT, Settings
+from core.settings import DEFAULT_MODEL, PROJECT_ROOT, Settings
 from indexing.embedder import Embedder, load_embedder
 from services.runtime import Runtime
 from services.transfer import import_records, read_records
@@ -23,6 +24,7 @@ from storage.database import unit_of_work
 BACKEND = os.environ.get("PRAKTIJKBANK_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("PRAKTIJKBANK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SEED_DIR = PROJECT_ROOT / "seed_practices"
+TEST_MODEL = os.environ.get("PRAKTIJKBANK_TEST_MODEL", DEFAULT_MODEL)
 
 
 def pytest_report_header() -> str:
@@ -69,7 +71,7 @@ def make_database_url(folder: Path, pg: PgDatabases | None) -> str:
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    return load_embedder(BUNDLED_MODEL)
+    return load_embedder(TEST_MODEL)
 
 
 def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Settings:
@@ -79,6 +81,7 @@ def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Set
         "seed_on_first_start": False,
         "run_worker": False,
         "qdrant_url": None,
+        "embedding_model": TEST_MODEL,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -46,7 +46,9 @@ OTHER = doc(3, "Budgetcoaching aan de keukentafel", summary="Zes sessies over ge
 
 @pytest.fixture
 def searcher(tmp_path: Path, embedder: Embedder) -> Iterator[HybridSearcher]:
-    index: VectorIndex = open_index(Settings(data_dir=tmp_path, qdrant_url=None), IndexMeta(embedder.name, 384))
+    index: VectorIndex = open_index(
+        Settings(data_dir=tmp_path, qdrant_url=None), IndexMeta(embedder.name, embedder.dimension)
+    )
     index.upsert(build_points([SPREAD, REPEATED, ONE_WORD, OTHER], embedder, LEXICAL))
     index.flush()
     yield HybridSearcher(index, embedder, LEXICAL, FusionWeights(default=(1.0, 1.0)))
@@ -75,8 +77,8 @@ def test_hybrid_names_the_chunk_where_the_meaning_is(searcher: HybridSearcher) -
     assert {"situation", "approach"} & set(spread.sections)
 
 
-def _hit(number: int, section: str) -> DocumentHit:
-    return DocumentHit(uuid.UUID(int=number), 0.5, section, 0, (section,))
+def _hit(number: int, section: str, language: str = "nl") -> DocumentHit:
+    return DocumentHit(uuid.UUID(int=number), 0.5, section, 0, (section,), language)
 
 
 def test_fusion_is_weighted_reciprocal_rank_per_document() -> None:
@@ -87,3 +89,14 @@ def test_fusion_is_weighted_reciprocal_rank_per_document() -> None:
     assert fused[0].score == pytest.approx(1 / 12 + 3 / 11)
     assert fused[1].score == pytest.approx(3 / 12)
     assert (fused[0].section, fused[0].sections) == ("results", ("results", "summary"))  # the dense leg names it
+
+
+def test_with_a_multilingual_model_the_lexical_weight_carries_documents_in_another_language() -> None:
+    # The lexical leg cannot find the English practice for a Dutch question; the multilingual dense leg can.
+    dense = [_hit(1, "approach", "en"), _hit(2, "results")]
+    lexical = [_hit(2, "summary"), _hit(3, "summary")]
+    assert [h.doc_id.int for h in _fuse([(1.0, dense), (3.0, lexical)], rrf_k=10)] == [2, 3, 1]
+    fused = _fuse([(1.0, dense), (3.0, lexical)], rrf_k=10, across=("nl", 3.0))
+    assert [h.doc_id.int for h in fused] == [1, 2, 3]
+    assert fused[0].score == pytest.approx((1 + 3) / 11)
+    assert fused[1].score == pytest.approx(1 / 12 + 3 / 11)  # same-language documents are scored as before

@@ -16,6 +16,7 @@ from indexing.worker import ClaimedTask, IndexWorker
 
 class FakeEmbedder:
     name = "fake"
+    multilingual = False
     dimension = 3
     max_tokens = 50
 
