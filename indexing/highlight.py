@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from indexing.lexical import LexicalEncoder
 
@@ -16,13 +17,19 @@ class Snippet:
     highlights: list[tuple[int, int]]  # [start, end) offsets into ``text``
 
 
+@lru_cache(maxsize=200_000)
+def _terms(lexical: LexicalEncoder, word: str, language: str) -> frozenset[int]:
+    """The lexical terms of one word (its stem, and its parts when it is a compound): the same words recur."""
+    return frozenset(lexical.query(word, language).indices)
+
+
 def make_snippet(text: str, query: str, lexical: LexicalEncoder, *, language: str, words: int = 40) -> Snippet:
     """The window of about ``words`` words with the most query terms (same stems count), terms marked."""
     query_terms = set(lexical.query(query, language).indices)
     tokens = list(_WORD.finditer(text))
     if not tokens:
         return Snippet(text[:300], [])
-    hits = [bool(query_terms & set(lexical.query(m.group(0), language).indices)) for m in tokens]
+    hits = [bool(query_terms & _terms(lexical, m.group(0), language)) for m in tokens]
     best_start, best_score = 0, -1
     window_score = sum(hits[:words])
     for start in range(0, max(1, len(tokens) - words + 1)):

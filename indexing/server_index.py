@@ -13,6 +13,7 @@ from qdrant_client import models as qm
 from core.errors import IndexMismatch, IndexUnavailable
 from indexing.index import (
     DENSE,
+    HIT_FIELDS,
     INTEGER_FIELDS,
     KEYWORD_FIELDS,
     LEXICAL,
@@ -120,7 +121,7 @@ class ServerIndex:
                 using=legs[0].using,
                 query_filter=flt,
                 limit=query.limit,
-                with_payload=True,
+                with_payload=HIT_FIELDS,
             )
         else:
             response = self._client.query_points(
@@ -129,7 +130,7 @@ class ServerIndex:
                 query=qm.RrfQuery(rrf=qm.Rrf(k=query.rrf_k, weights=weights)),
                 query_filter=flt,
                 limit=query.limit,
-                with_payload=True,
+                with_payload=HIT_FIELDS,
             )
         return [IndexHit(uuid.UUID(str(p.id)), float(p.score), dict(p.payload or {})) for p in response.points]
 
