@@ -13,7 +13,7 @@ import click
 from tqdm import tqdm
 
 from core.settings import Settings
-from storage.database import unit_of_work
+from storage.database import refresh_statistics, unit_of_work
 from storage.repositories import index_tasks
 from storage.repositories import practices as repo
 
@@ -89,6 +89,7 @@ def import_(path: Path, data_dir: Path | None) -> None:
 
                 counts = import_network(session, path / "network")
                 click.echo("network: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+        refresh_statistics(runtime.engine)
         with unit_of_work(runtime.sessions) as session:
             pending = index_tasks.backlog(session).pending
         _drain(runtime, pending, "index")

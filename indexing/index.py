@@ -31,7 +31,7 @@ KEYWORD_FIELDS: tuple[str, ...] = (
 INTEGER_FIELDS: tuple[str, ...] = ("chunk", "version", "head")  # head: 1 on the first point of a document
 # What a query hit carries: enough to group chunks per document. Fetching every payload field of hundreds of
 # candidate chunks cost more than the search itself.
-HIT_FIELDS: list[str] = ["doc_id", "section", "chunk", "head", "language"]
+HIT_FIELDS: list[str] = ["doc_id", "version", "section", "chunk", "head", "language"]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from indexing.search import HybridSearcher, weights_for
 from indexing.worker import IndexWorker
 from services.index_source import SqlDocumentSource
 from storage import migrate
-from storage.database import make_engine, make_session_factory, unit_of_work
+from storage.database import make_engine, make_session_factory, refresh_statistics, unit_of_work
 from storage.repositories import index_tasks
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ class Runtime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.sqlalchemy_url)
         migrate.upgrade(engine)
+        refresh_statistics(engine)
         sessions = make_session_factory(engine)
         embedder = embedder or load_embedder(
             settings.embedding_model,
