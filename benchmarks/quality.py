@@ -226,11 +226,12 @@ def main() -> None:
     )
     load_s = time.perf_counter() - start
     per_language = {lang: w for lang, w in (("nl", args.fusion_nl), ("en", args.fusion_en)) if w is not None}
-    if args.fusion is None and not per_language:  # what the service uses for this model
-        fusion = weights_for(embedder.name, None, args.rrf_k)
+    if args.fusion is None:  # as the service does: measured weights, overridden per language; unclear = Dutch
+        measured = weights_for(embedder.name, None, args.rrf_k).per_language
+        fusion = weights_for(embedder.name, {**measured, **per_language}, args.rrf_k)
         per_language = fusion.per_language
     else:
-        fusion = FusionWeights(default=args.fusion or (1.0, 1.0), per_language=per_language, rrf_k=args.rrf_k)
+        fusion = FusionWeights(default=args.fusion, per_language=per_language, rrf_k=args.rrf_k)
     compounds = f" ({args.compound_vocab})" if args.lexical != "plain" else ""
     settings_line = " | ".join(
         [
