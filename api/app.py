@@ -18,6 +18,7 @@ from core.settings import Settings
 from schemas.common import Problem
 from services.runtime import Runtime
 from services.seeding import seed_if_empty
+from storage.database import refresh_statistics
 
 logger = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
@@ -32,7 +33,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         owned = runtime is None
         rt: Runtime = runtime if runtime is not None else await run_in_threadpool(Runtime.build, settings)
         if owned and settings.seed_on_first_start:
-            await run_in_threadpool(seed_if_empty, rt.sessions, settings.seed_dir, demo=settings.demo_accounts)
+            seeded = await run_in_threadpool(seed_if_empty, rt.sessions, settings.seed_dir, demo=settings.demo_accounts)
+            if seeded is not None:
+                await run_in_threadpool(refresh_statistics, rt.engine)
         if owned and settings.run_worker:
             rt.start_worker()
         app.state.runtime = rt

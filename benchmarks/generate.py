@@ -26,21 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from core.vocab import SECTION_NAMES  # noqa: E402
 from services.transfer import parse_markdown  # noqa: E402
 from storage.repositories.directory import slugify  # noqa: E402
 
-SECTION_FIELDS = (
-    "situation",
-    "target_group",
-    "not_for",
-    "goals",
-    "approach",
-    "working_elements",
-    "results",
-    "lessons",
-    "preconditions",
-    "costs",
-)
 REQUIRED_SECTIONS = ("situation", "approach")
 
 # The fictional places the seeds talk about; replaced in generated text by a place of the generated practice.
@@ -446,7 +435,7 @@ class Generator:
                 {"title": self._place(s["title"], town), "url": f"https://example.org/{slug}/{i + 1}"}
                 for i, s in enumerate(base["sources"])
             ]
-        for name in SECTION_FIELDS:
+        for name in SECTION_NAMES:
             # A section is present about as often as in the seeds; the required ones always.
             present = name in REQUIRED_SECTIONS or rng.random() < _presence(self.by_language[lang], name)
             if present:
@@ -478,7 +467,7 @@ def main() -> None:
     with args.out.open("w", encoding="utf-8") as out:
         for record in records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    lengths = [sum(len(record.get(k) or "") for k in ("summary", *SECTION_FIELDS)) for record in records]
+    lengths = [sum(len(record.get(k) or "") for k in ("summary", *SECTION_NAMES)) for record in records]
     languages = {lang: sum(1 for r in records if r["language"] == lang) for lang in ("nl", "en")}
     print(
         f"wrote {len(records)} practices to {args.out}: text chars per practice mean {statistics.mean(lengths):.0f}, "

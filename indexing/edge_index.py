@@ -109,31 +109,15 @@ class EdgeIndex:
         self._shard.update(qe.UpdateOperation.delete_points_by_filter(edge_filter))
 
     def query(self, query: IndexQuery) -> list[IndexHit]:
-        flt = to_edge_filter(query.filter)
-        legs: list[qe.Prefetch] = []
-        weights: list[float] = []
-        if query.dense is not None and query.weights[0] > 0:
-            legs.append(
-                qe.Prefetch(limit=query.candidates, query=qe.Query.Nearest(query.dense, using=DENSE), filter=flt)
-            )
-            weights.append(query.weights[0])
-        if query.sparse and query.weights[1] > 0:
-            sparse = qe.SparseVector(query.sparse.indices, query.sparse.values)
-            legs.append(qe.Prefetch(limit=query.candidates, query=qe.Query.Nearest(sparse, using=LEXICAL), filter=flt))
-            weights.append(query.weights[1])
-        if not legs:
-            return []
-        if len(legs) == 1:
-            leg = legs[0]
-            request = qe.QueryRequest(limit=query.limit, query=leg.query, filter=flt, with_payload=HIT_FIELDS)
+        if query.dense is not None:
+            nearest = qe.Query.Nearest(query.dense, using=DENSE)
+        elif query.sparse:
+            nearest = qe.Query.Nearest(qe.SparseVector(query.sparse.indices, query.sparse.values), using=LEXICAL)
         else:
-            request = qe.QueryRequest(
-                limit=query.limit,
-                prefetches=legs,
-                query=qe.Fusion.Rrf(k=query.rrf_k, weights=weights),  # type: ignore[arg-type]  # stub omits Rrf
-                filter=flt,
-                with_payload=HIT_FIELDS,
-            )
+            return []  # a query without words
+        request = qe.QueryRequest(
+            limit=query.limit, query=nearest, filter=to_edge_filter(query.filter), with_payload=list(HIT_FIELDS)
+        )
         return [_hit(p.id, p.score, p.payload) for p in self._shard.query(request)]
 
     def count(self, flt: IndexFilter | None = None, *, heads_only: bool = True) -> int:

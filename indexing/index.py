@@ -31,7 +31,7 @@ KEYWORD_FIELDS: tuple[str, ...] = (
 INTEGER_FIELDS: tuple[str, ...] = ("chunk", "version", "head")  # head: 1 on the first point of a document
 # What a query hit carries: enough to group chunks per document. Fetching every payload field of hundreds of
 # candidate chunks cost more than the search itself.
-HIT_FIELDS: list[str] = ["doc_id", "version", "section", "chunk", "head", "language"]
+HIT_FIELDS: tuple[str, ...] = ("doc_id", "version", "section", "chunk", "head", "language")
 
 
 @dataclass(frozen=True)
@@ -86,13 +86,17 @@ class IndexFilter:
 
 @dataclass(frozen=True)
 class IndexQuery:
+    """One leg: nearest chunks by the dense vector, or documents by the lexical one (only head points carry it).
+    The two legs are fused per document by the searcher, not in the engine."""
+
     dense: list[float] | None
     sparse: SparseVec | None
     filter: IndexFilter
     limit: int
-    candidates: int = 100  # per leg, before fusion
-    weights: tuple[float, float] = (1.0, 1.0)  # dense, lexical
-    rrf_k: int = 10
+
+    def __post_init__(self) -> None:
+        if (self.dense is None) == (self.sparse is None):
+            raise ValueError("an index query has exactly one leg: dense or sparse")
 
 
 @dataclass(frozen=True)

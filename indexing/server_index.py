@@ -102,36 +102,21 @@ class ServerIndex:
         self._client.delete(self._collection, points_selector=qm.FilterSelector(filter=client_filter), wait=True)
 
     def query(self, query: IndexQuery) -> list[IndexHit]:
-        flt = to_client_filter(query.filter)
-        legs: list[qm.Prefetch] = []
-        weights: list[float] = []
-        if query.dense is not None and query.weights[0] > 0:
-            legs.append(qm.Prefetch(query=query.dense, using=DENSE, limit=query.candidates, filter=flt))
-            weights.append(query.weights[0])
-        if query.sparse and query.weights[1] > 0:
-            sparse = qm.SparseVector(indices=query.sparse.indices, values=query.sparse.values)
-            legs.append(qm.Prefetch(query=sparse, using=LEXICAL, limit=query.candidates, filter=flt))
-            weights.append(query.weights[1])
-        if not legs:
-            return []
-        if len(legs) == 1:
-            response = self._client.query_points(
-                self._collection,
-                query=legs[0].query,
-                using=legs[0].using,
-                query_filter=flt,
-                limit=query.limit,
-                with_payload=HIT_FIELDS,
-            )
+        if query.dense is not None:
+            nearest: list[float] | qm.SparseVector = query.dense
+            using = DENSE
+        elif query.sparse:
+            nearest, using = qm.SparseVector(indices=query.sparse.indices, values=query.sparse.values), LEXICAL
         else:
-            response = self._client.query_points(
-                self._collection,
-                prefetch=legs,
-                query=qm.RrfQuery(rrf=qm.Rrf(k=query.rrf_k, weights=weights)),
-                query_filter=flt,
-                limit=query.limit,
-                with_payload=HIT_FIELDS,
-            )
+            return []  # a query without words
+        response = self._client.query_points(
+            self._collection,
+            query=nearest,
+            using=using,
+            query_filter=to_client_filter(query.filter),
+            limit=query.limit,
+            with_payload=list(HIT_FIELDS),
+        )
         return [IndexHit(uuid.UUID(str(p.id)), float(p.score), dict(p.payload or {})) for p in response.points]
 
     def count(self, flt: IndexFilter | None = None, *, heads_only: bool = True) -> int:

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from core.settings import BUNDLED_MODEL, USE_MULTILINGUAL
+from indexing.embedder import model_family
 from indexing.search import HybridSearcher, best_similarity
 from schemas.network import GapRead
 from storage.models import Practice
@@ -23,12 +24,10 @@ from storage.repositories.practices import PracticeFilters
 # The bundled English model does not separate Dutch questions (on-topic min 0.536, off-topic max 0.678); its bar
 # only catches questions far from everything.
 GAP_SIMILARITY = {USE_MULTILINGUAL: 0.2, BUNDLED_MODEL: 0.45}
-DEFAULT_GAP_SIMILARITY = 0.45
 
 
 def gap_similarity(model: str) -> float:
-    matches = (bar for name, bar in GAP_SIMILARITY.items() if model == name or model.startswith(f"{name}-"))
-    return next(matches, DEFAULT_GAP_SIMILARITY)
+    return GAP_SIMILARITY.get(model_family(model), 0.45)
 
 
 def count_if_weak(

