@@ -1,4 +1,9 @@
-"""``praktijkbank``: serve, import, export, reindex, worker."""
+"""``praktijkbank``: serve, import, export, reindex, status, worker, users.
+
+Every command opens what it needs through one of two doors: ``Database`` (SQL only: export, users) or ``Runtime``
+(SQL, model and index: import, reindex, worker, serve). An error ends the command with one line on stderr and
+exit code 1; ``--verbose`` adds the traceback and the migration log.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,45 @@ import json
 import logging
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 import click
+from pydantic import ValidationError
 from tqdm import tqdm
 
+from core.errors import PraktijkbankError
 from core.settings import Settings
-from storage.database import refresh_statistics, unit_of_work
-from storage.repositories import index_tasks
-from storage.repositories import practices as repo
+from storage.database import Database
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
+
+logger = logging.getLogger("praktijkbank.cli")
+
+
+class Cli(click.Group):
+    """Turns every failure into one clear line: a domain error names its field, anything else its type."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except ValidationError as exc:  # settings from the environment
+            logger.debug("command failed", exc_info=True)
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise click.ClickException(f"invalid setting: {problems}") from None
+        except PraktijkbankError as exc:
+            logger.debug("command failed", exc_info=True)
+            where = f" ({exc.field})" if exc.field else ""
+            raise click.ClickException(f"{exc.detail}{where}") from None
+        except Exception as exc:
+            logger.debug("command failed", exc_info=True)
+            raise click.ClickException(f"{type(exc).__name__}: {exc} (run with --verbose for details)") from None
 
 
 def _settings(data_dir: Path | None) -> Settings:
@@ -25,24 +59,60 @@ def _settings(data_dir: Path | None) -> Settings:
     return settings
 
 
+@contextmanager
+def _database(data_dir: Path | None) -> Iterator[Database]:
+    settings = _settings(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database.open(settings.sqlalchemy_url)
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+@contextmanager
+def _runtime(settings: Settings, *, recreate_index: bool = False) -> Iterator[Runtime]:
+    from services.runtime import Runtime
+
+    runtime = Runtime.build(settings, recreate_index=recreate_index)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def _drain(runtime: Runtime, desc: str) -> None:
+    from storage.repositories import index_tasks
+
+    with runtime.database.unit_of_work() as session:
+        total = index_tasks.backlog(session).pending
+    with tqdm(total=total, desc=desc, unit="document", disable=total == 0) as bar:
+        runtime.worker.drain(progress=bar.update)
+    runtime.index.optimize()
+
+
 data_dir_option = click.option(
-    "--data-dir", type=click.Path(path_type=Path), default=None, help="Overrides PRAKTIJKBANK_DATA_DIR."
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Overrides PRAKTIJKBANK_DATA_DIR.",
 )
 
 
-@click.group()
-@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+@click.group(cls=Cli)
+@click.option("-v", "--verbose", is_flag=True, help="Show the migration log and tracebacks.")
 def cli(verbose: bool) -> None:
     """Praktijkbank: best practices of the Dutch social domain, with hybrid search."""
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if not verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @cli.command()
 @click.option("--host", default=None, help="Default 127.0.0.1 (PRAKTIJKBANK_HOST).")
-@click.option("--port", type=int, default=None, help="Default 8000 (PRAKTIJKBANK_PORT).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Default 8000 (PRAKTIJKBANK_PORT).")
 @click.option("--demo", is_flag=True, help="With the first seeding, also make demo accounts (printed once).")
 @data_dir_option
 def serve(host: str | None, port: int | None, demo: bool, data_dir: Path | None) -> None:
@@ -57,45 +127,26 @@ def serve(host: str | None, port: int | None, demo: bool, data_dir: Path | None)
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
 
 
-def _runtime(settings: Settings, *, recreate_index: bool = False):  # type: ignore[no-untyped-def]
-    from services.runtime import Runtime
-
-    return Runtime.build(settings, recreate_index=recreate_index)
-
-
-def _drain(runtime, total: int, desc: str) -> None:  # type: ignore[no-untyped-def]
-    with tqdm(total=total, desc=desc, unit="task", disable=total == 0) as bar:
-        runtime.worker.drain(progress=bar.update)
-
-
 @cli.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @data_dir_option
 def import_(path: Path, data_dir: Path | None) -> None:
     """Import practices from a folder of Markdown files or a JSONL file (an export, or authored records)."""
-    from services.transfer import import_records, read_records
+    from services.seeding import import_path
+    from services.transfer import read_records
+    from storage.database import refresh_statistics
 
-    settings = _settings(data_dir)
-    runtime = _runtime(settings)
-    try:
-        records = list(read_records(path))
+    with _runtime(_settings(data_dir)) as runtime:
+        total = sum(1 for _ in read_records(path))
         with (
-            tqdm(total=len(records), desc="import", unit="record") as bar,
-            unit_of_work(runtime.sessions) as session,
+            tqdm(total=total, desc="import", unit="record") as bar,
+            runtime.database.unit_of_work() as session,
         ):
-            report = import_records(session, records, progress=lambda: bar.update())
-            if path.is_dir() and (path / "network").is_dir():
-                from services.network_seed import import_network
-
-                counts = import_network(session, path / "network")
-                click.echo("network: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+            report, network = import_path(session, path, progress=bar.update)
+        if network:
+            click.echo("network: " + ", ".join(f"{n} {kind}" for kind, n in network.items()))
         refresh_statistics(runtime.engine)
-        with unit_of_work(runtime.sessions) as session:
-            pending = index_tasks.backlog(session).pending
-        _drain(runtime, pending, "index")
-        runtime.index.optimize()
-    finally:
-        runtime.close()
+        _drain(runtime, "index")
     click.echo(f"imported {report.created} practices, {report.skipped} already present, {len(report.errors)} errors")
     for error in report.errors:
         click.echo(f"  {error}", err=True)
@@ -104,87 +155,81 @@ def import_(path: Path, data_dir: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @data_dir_option
 def export(path: Path, data_dir: Path | None) -> None:
     """Export organisations, people, communities and practices with all versions to JSONL."""
     from services.transfer import export_records
-    from storage.database import make_engine, make_session_factory
-    from storage.migrate import upgrade
+    from storage.repositories import practices as repo
 
-    settings = _settings(data_dir)
-    engine = make_engine(settings.sqlalchemy_url)
-    upgrade(engine)
     count = 0
-    with unit_of_work(make_session_factory(engine)) as session, path.open("w", encoding="utf-8") as out:
-        total = repo.total(session)
-        with tqdm(total=total, desc="export", unit="practice") as bar:
-            for record in export_records(session):
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-                if record["type"] == "practice":
-                    count += 1
-                    bar.update()
-    engine.dispose()
+    with (
+        _database(data_dir) as database,
+        database.unit_of_work() as session,
+        path.open("w", encoding="utf-8") as out,
+        tqdm(total=repo.total(session), desc="export", unit="practice") as bar,
+    ):
+        for record in export_records(session):
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            if record["type"] == "practice":
+                count += 1
+                bar.update()
     click.echo(f"exported {count} practices to {path}")
+
+
+def _counts(counts: dict[Any, int]) -> str:
+    return ", ".join(f"{n} {kind}s" for kind, n in counts.items())
 
 
 @cli.command()
 @data_dir_option
 def reindex(data_dir: Path | None) -> None:
     """Rebuild the whole index from SQL (after a model change, or to repair). Safe to interrupt and rerun."""
+    from services.index_source import enqueue_all, index_status
+
     settings = _settings(data_dir)
-    from services.runtime import Runtime
-
     # Tasks first, committed: if this is interrupted, the next start or run picks up where it stopped.
-    from storage.database import make_engine, make_session_factory
-    from storage.migrate import upgrade
+    with _database(data_dir) as database, database.unit_of_work() as session:
+        queued = enqueue_all(session)
+    with _runtime(settings, recreate_index=True) as runtime:
+        _drain(runtime, "reindex")
+        with runtime.database.unit_of_work() as session:
+            state = index_status(session, runtime.index)
+    click.echo(f"reindexed {_counts(queued)}; the index holds {_counts(state.in_index or {})}")
 
-    engine = make_engine(settings.sqlalchemy_url)
-    upgrade(engine)
-    with unit_of_work(make_session_factory(engine)) as session:
-        ids = repo.all_ids(session)
-        index_tasks.clear(session)
-        index_tasks.enqueue(session, ids)
-    engine.dispose()
-    runtime = Runtime.build(settings, recreate_index=True)
-    try:
-        _drain(runtime, len(ids), "reindex")
-        runtime.index.optimize()
-        indexed = runtime.index.count()
-    finally:
-        runtime.close()
-    click.echo(f"reindexed {len(ids)} practices; the index holds {indexed}")
+
+@cli.command()
+@data_dir_option
+def status(data_dir: Path | None) -> None:
+    """How many practices and questions SQL holds, how many the index holds, and the queue between them."""
+    from services.index_source import index_status
+
+    with _runtime(_settings(data_dir)) as runtime, runtime.database.unit_of_work() as session:
+        state = index_status(session, runtime.index)
+    click.echo(f"model: {runtime.embedder.name}")
+    click.echo(f"database: {_counts(state.in_sql)}")
+    click.echo("index: " + (_counts(state.in_index) if state.in_index is not None else "unavailable"))
+    click.echo(f"pending index tasks: {state.backlog.pending} ({state.backlog.failing} failing)")
 
 
 @cli.command()
 @data_dir_option
 def worker(data_dir: Path | None) -> None:
     """Run an index worker on its own (production: PostgreSQL + Qdrant server, several workers)."""
-    settings = _settings(data_dir)
-    runtime = _runtime(settings)
-    runtime.start_worker()
+    with _runtime(_settings(data_dir)) as runtime:
+        runtime.start_worker()
 
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        runtime.close()
-        sys.exit(0)
+        def stop(_signum: int, _frame: FrameType | None) -> None:
+            raise SystemExit(0)
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    signal.pause()
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        signal.pause()
 
 
-@cli.group()
+@cli.group(cls=Cli)
 def users() -> None:
     """Accounts: the first admin, tokens, demo accounts."""
-
-
-def _sessions(data_dir: Path | None):  # type: ignore[no-untyped-def]
-    from storage.database import make_engine, make_session_factory
-    from storage.migrate import upgrade
-
-    engine = make_engine(_settings(data_dir).sqlalchemy_url)
-    upgrade(engine)
-    return make_session_factory(engine)
 
 
 @users.command("create")
@@ -204,32 +249,24 @@ def users_create(email: str, name: str, admin: bool, generate_password: bool, da
         if generate_password
         else click.prompt("Password (12+ characters)", hide_input=True, confirmation_prompt=True)
     )
-    with unit_of_work(_sessions(data_dir)) as session:
-        account = auth.create_account(session, email=email, name=name, password=password, is_admin=admin)
-        issued = auth.issue_token(session, account, "cli", days=30)
+    with _database(data_dir) as database, database.unit_of_work() as session:
+        auth.create_account(session, email=email, name=name, password=password, is_admin=admin)
     click.echo(f"created {'admin ' if admin else ''}account {email}")
     if generate_password:
         click.echo(f"password (shown once): {password}")
-    click.echo(f"API token 'cli', 30 days (shown once): {issued.secret}")
 
 
 @users.command("token")
 @click.argument("email")
 @click.option("--name", required=True, help="What the token is for.")
-@click.option("--days", type=int, default=90, show_default=True)
+@click.option("--days", type=click.IntRange(1, 3650), default=90, show_default=True)
 @data_dir_option
 def users_token(email: str, name: str, days: int, data_dir: Path | None) -> None:
     """Issue a personal API token for an account; printed once."""
-    from sqlalchemy import select
-
     from services import auth
-    from storage.models import Account
 
-    with unit_of_work(_sessions(data_dir)) as session:
-        account = session.scalar(select(Account).where(Account.email == email.lower()))
-        if account is None:
-            raise click.ClickException(f"no account {email}")
-        issued = auth.issue_token(session, account, name, days=days)
+    with _database(data_dir) as database, database.unit_of_work() as session:
+        issued = auth.issue_token_for(session, email, name, days=days)
     click.echo(issued.secret)
 
 
@@ -239,7 +276,7 @@ def users_demo(data_dir: Path | None) -> None:
     """Demo accounts for seed people (a curator, a member, an outsider, an admin); passwords printed once."""
     from services.demo import create_demo_accounts
 
-    with unit_of_work(_sessions(data_dir)) as session:
+    with _database(data_dir) as database, database.unit_of_work() as session:
         created = create_demo_accounts(session)
     for line in created:
         click.echo(line)

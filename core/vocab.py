@@ -53,6 +53,13 @@ class Visibility(StrEnum):
     COMMUNITY = "community"
 
 
+class DocKind(StrEnum):
+    """What an index task and an index point are about."""
+
+    PRACTICE = "practice"
+    QUESTION = "question"
+
+
 class Language(StrEnum):
     NL = "nl"
     EN = "en"

@@ -24,13 +24,15 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ClaimedTask:
     id: int
+    kind: str  # the document's doc_type: "practice" or "question"
     doc_id: uuid.UUID
 
 
 class DocumentSource(Protocol):
     def claim(self, limit: int) -> list[ClaimedTask]: ...
 
-    def load(self, doc_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, IndexDocument]: ...
+    def load(self, tasks: Sequence[ClaimedTask]) -> dict[uuid.UUID, IndexDocument]:
+        """The documents as SQL has them now; a document that is gone is absent (its points are removed)."""
 
     def complete(self, task_ids: Sequence[int]) -> None: ...
 
@@ -87,7 +89,7 @@ class IndexWorker:
             task_ids = [t.id for t in tasks]
             try:
                 doc_ids = list(dict.fromkeys(t.doc_id for t in tasks))
-                docs = self.source.load(doc_ids)
+                docs = self.source.load(tasks)
                 present = [docs[d] for d in doc_ids if d in docs]
                 self.index.upsert(build_points(present, self.embedder, self.lexical))
                 for doc_id in doc_ids:
@@ -102,7 +104,7 @@ class IndexWorker:
             self.source.complete(task_ids)
             return len(tasks)
 
-    def drain(self, progress: Callable[[int], None] | None = None) -> int:
+    def drain(self, progress: Callable[[int], object] | None = None) -> int:
         total = 0
         while done := self.run_once():
             total += done

@@ -103,6 +103,14 @@ def issue_token(session: Session, account: Account, name: str, *, days: int = 90
     return IssuedToken(token, secret)
 
 
+def issue_token_for(session: Session, email: str, name: str, *, days: int = 90) -> IssuedToken:
+    """A token for the account with this email (the operator's CLI)."""
+    account = session.scalar(select(Account).where(Account.email == email.strip().lower()))
+    if account is None:
+        raise NotFound(f"no account with email {email}", field="email")
+    return issue_token(session, account, name, days=days)
+
+
 def tokens_of(session: Session, account_id: uuid.UUID) -> list[ApiToken]:
     query = select(ApiToken).where(ApiToken.account_id == account_id).order_by(ApiToken.created_at.desc())
     return list(session.scalars(query))

@@ -1,15 +1,19 @@
-"""The SQL side of the index worker: what to index, as of now, and bookkeeping of the task queue."""
+"""The SQL side of the index: what is indexable, each document as of now, the task queue, and how far the index
+lags behind SQL. The one place that knows both kinds of document (practices and questions)."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import true
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.vocab import SECTION_NAMES
+from core.vocab import SECTION_NAMES, DocKind
 from indexing.documents import INDEXED_SECTIONS, IndexDocument
+from indexing.index import FieldIn, IndexFilter, VectorIndex
 from indexing.worker import ClaimedTask
 from services.access import owners_of
 from storage.database import unit_of_work
@@ -18,12 +22,14 @@ from storage.repositories import index_tasks
 from storage.repositories import practices as repo
 from storage.repositories import questions as questions_repo
 
+logger = logging.getLogger(__name__)
+
 
 def to_index_document(practice: Practice) -> IndexDocument:
     # Every section the index reads (``not_for`` is left out on purpose, see INDEXED_SECTIONS).
     sections = {name: getattr(practice, name) or "" for name in ("summary", *SECTION_NAMES) if name in INDEXED_SECTIONS}
     payload = {
-        "doc_type": "practice",
+        "doc_type": DocKind.PRACTICE.value,
         "status": practice.status,
         "visibility": practice.visibility,
         "community_id": str(practice.community_id) if practice.community_id else "",
@@ -41,7 +47,7 @@ def to_index_document(practice: Practice) -> IndexDocument:
 def question_document(question: Question) -> IndexDocument:
     answers = "\n\n".join(a.body for a in question.answers)
     payload = {
-        "doc_type": "question",
+        "doc_type": DocKind.QUESTION.value,
         "status": "published",  # questions have no workflow; visibility and community decide who finds them
         "visibility": question.visibility,
         "community_id": str(question.community_id) if question.community_id else "",
@@ -56,20 +62,67 @@ def question_document(question: Question) -> IndexDocument:
     return IndexDocument(question.id, question.version, question.title, question.language, sections, payload)
 
 
+def indexable(session: Session) -> dict[DocKind, list[uuid.UUID]]:
+    """Every document the index should hold, per kind: what ``reindex`` enqueues and the status counts."""
+    return {
+        DocKind.PRACTICE: repo.all_ids(session),
+        DocKind.QUESTION: list(session.scalars(select(Question.id).order_by(Question.created_at))),
+    }
+
+
+def enqueue_all(session: Session) -> dict[DocKind, int]:
+    """Replace the queue with one task per indexable document (committed by the caller, before the index is touched:
+    an interrupted rebuild resumes from the queue)."""
+    documents = indexable(session)
+    index_tasks.clear(session)
+    for kind, ids in documents.items():
+        index_tasks.enqueue(session, kind, ids)
+    return {kind: len(ids) for kind, ids in documents.items()}
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """SQL and index counts per kind of document, and the queue between them."""
+
+    in_sql: dict[DocKind, int]
+    in_index: dict[DocKind, int] | None  # None: the index did not answer
+    backlog: index_tasks.Backlog
+
+    @property
+    def indexing(self) -> bool:
+        return self.backlog.pending > 0
+
+
+def index_status(session: Session, index: VectorIndex) -> IndexStatus:
+    in_sql = {
+        DocKind.PRACTICE: repo.total(session),
+        DocKind.QUESTION: int(session.scalar(select(func.count()).select_from(Question)) or 0),
+    }
+    in_index: dict[DocKind, int] | None
+    try:
+        in_index = {kind: index.count(IndexFilter((FieldIn("doc_type", (kind.value,)),))) for kind in DocKind}
+    except Exception:  # any engine failure: the caller reports the index as unavailable; the log has the detail
+        logger.exception("the index did not answer a count")
+        in_index = None
+    return IndexStatus(in_sql, in_index, index_tasks.backlog(session))
+
+
 class SqlDocumentSource:
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self._factory = factory
 
     def claim(self, limit: int) -> list[ClaimedTask]:
         with unit_of_work(self._factory) as session:
-            return [ClaimedTask(t.id, t.practice_id) for t in index_tasks.claim(session, limit)]
+            return [ClaimedTask(t.id, t.doc_kind, t.doc_id) for t in index_tasks.claim(session, limit)]
 
-    def load(self, doc_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, IndexDocument]:
-        """Practices and questions share the task queue; an id that is neither was deleted."""
+    def load(self, tasks: Sequence[ClaimedTask]) -> dict[uuid.UUID, IndexDocument]:
+        """Practices and questions share the task queue; a document that is gone is left out (its points go)."""
+        practice_ids = [t.doc_id for t in tasks if t.kind == DocKind.PRACTICE]
+        question_ids = [t.doc_id for t in tasks if t.kind == DocKind.QUESTION]
         with unit_of_work(self._factory) as session:
-            documents = {pid: to_index_document(p) for pid, p in repo.get_many(session, doc_ids, true()).items()}
-            rest = [d for d in doc_ids if d not in documents]
-            for question in questions_repo.get_many(session, rest, true()):
+            found = repo.get_many(session, practice_ids, true())
+            documents = {pid: to_index_document(p) for pid, p in found.items()}
+            for question in questions_repo.get_many(session, question_ids, true()):
                 documents[question.id] = question_document(question)
             return documents
 

@@ -14,6 +14,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.vocab import DocKind
 from storage.models import Answer, Application, Feedback, Person, Practice, Question
 from storage.repositories import directory, index_tasks
 
@@ -100,7 +101,7 @@ def import_network(session: Session, folder: Path) -> dict[str, int]:
                 session.flush()
                 if reply.get("accepted"):
                     question.accepted_answer_id = answer.id
-            index_tasks.enqueue(session, [question.id])
+            index_tasks.enqueue(session, DocKind.QUESTION, [question.id])
             counts["questions"] += 1
     # Profiles last: people first met in the records above get their settings too.
     for spec in _load(folder, "profiles.yaml"):

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
-from core.vocab import SECTION_NAMES, RecognitionLevel, Status
+from core.vocab import SECTION_NAMES, DocKind, RecognitionLevel, Status
 from schemas.directory import CommunityRef, OrganisationRef, PersonRef
 from schemas.practices import PracticeCreate, PracticeRead, PracticeUpdate, Recognition, SourceRead
 from services import audit
@@ -116,7 +116,7 @@ def create(
         session.flush()
     else:
         _record_version(session, practice, note="aangemaakt")
-    index_tasks.enqueue(session, [practice.id])
+    index_tasks.enqueue(session, DocKind.PRACTICE, [practice.id])
     return practice
 
 
@@ -223,7 +223,7 @@ def delete(session: Session, practice_id: uuid.UUID, *, policy: AccessPolicy, if
     )
     session.delete(practice)
     session.flush()
-    index_tasks.enqueue(session, [practice_id])
+    index_tasks.enqueue(session, DocKind.PRACTICE, [practice_id])
 
 
 def _writable(session: Session, practice_id: uuid.UUID, policy: AccessPolicy) -> Practice:
@@ -246,7 +246,7 @@ def _bump(session: Session, practice: Practice, *, note: str | None) -> None:
     practice.updated_at = utcnow()
     session.flush()
     _record_version(session, practice, note=note)
-    index_tasks.enqueue(session, [practice.id])
+    index_tasks.enqueue(session, DocKind.PRACTICE, [practice.id])
 
 
 def _record_version(session: Session, practice: Practice, *, note: str | None) -> None:

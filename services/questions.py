@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from core.errors import Forbidden, InvalidInput, NotFound
+from core.vocab import DocKind
 from schemas.directory import CommunityRef, PersonRef
 from schemas.network import AnswerCreate, AnswerRead, QuestionCreate, QuestionRead
 from services import audit
@@ -77,7 +78,7 @@ def ask_question(session: Session, data: QuestionCreate, policy: AccessPolicy) -
     )
     session.add(question)
     session.flush()
-    index_tasks.enqueue(session, [question.id])
+    index_tasks.enqueue(session, DocKind.QUESTION, [question.id])
     return question
 
 
@@ -96,7 +97,7 @@ def answer(session: Session, question_id: uuid.UUID, data: AnswerCreate, policy:
     session.add(reply)
     question.version += 1  # the answers are part of what is indexed
     session.flush()
-    index_tasks.enqueue(session, [question.id])
+    index_tasks.enqueue(session, DocKind.QUESTION, [question.id])
     return reply
 
 

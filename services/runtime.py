@@ -21,8 +21,7 @@ from indexing.lexical import LexicalEncoder
 from indexing.search import HybridSearcher, weights_for
 from indexing.worker import IndexWorker
 from services.index_source import SqlDocumentSource
-from storage import migrate
-from storage.database import make_engine, make_session_factory, refresh_statistics, unit_of_work
+from storage.database import Database, unit_of_work
 from storage.repositories import index_tasks
 
 if TYPE_CHECKING:
@@ -34,8 +33,7 @@ logger = logging.getLogger(__name__)
 @dataclass
 class Runtime:
     settings: Settings
-    engine: Engine
-    sessions: sessionmaker[Session]
+    database: Database
     embedder: Embedder
     index: VectorIndex
     searcher: HybridSearcher
@@ -52,10 +50,8 @@ class Runtime:
         qdrant_client: QdrantClient | None = None,
     ) -> Runtime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(settings.sqlalchemy_url)
-        migrate.upgrade(engine)
-        refresh_statistics(engine)
-        sessions = make_session_factory(engine)
+        database = Database.open(settings.sqlalchemy_url)
+        sessions = database.sessions
         embedder = embedder or load_embedder(
             settings.embedding_model,
             batch_size=settings.embedding_batch_size,
@@ -74,7 +70,15 @@ class Runtime:
             # One process owns the embedded index: leases left by a killed process are void.
             with unit_of_work(sessions) as session:
                 index_tasks.release_all(session)
-        return cls(settings, engine, sessions, embedder, index, searcher, worker)
+        return cls(settings, database, embedder, index, searcher, worker)
+
+    @property
+    def engine(self) -> Engine:
+        return self.database.engine
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self.database.sessions
 
     def start_worker(self) -> None:
         self.worker.start(self.settings.worker_poll_seconds)
@@ -84,4 +88,4 @@ class Runtime:
         if self.background:
             self.worker.stop()
         self.index.close()
-        self.engine.dispose()
+        self.database.close()

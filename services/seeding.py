@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -23,6 +24,16 @@ def is_empty(session: Session) -> bool:
     return practices == 0 and organisations == 0
 
 
+def import_path(
+    session: Session, path: Path, *, progress: Callable[[], object] | None = None
+) -> tuple[ImportReport, dict[str, int]]:
+    """Practices from a folder of Markdown files or a JSONL file, then (for a folder with a ``network/`` beside
+    them) the people's questions, answers, applications and feedback that refer to those practices."""
+    report = import_records(session, read_records(path), progress=progress)
+    network = import_network(session, path / "network") if (path / "network").is_dir() else {}
+    return report, network
+
+
 def seed_if_empty(sessions: sessionmaker[Session], folder: Path, *, demo: bool = False) -> ImportReport | None:
     with unit_of_work(sessions) as session:
         if not is_empty(session):
@@ -30,9 +41,7 @@ def seed_if_empty(sessions: sessionmaker[Session], folder: Path, *, demo: bool =
         if not folder.is_dir():
             logger.warning("seed folder %s not found; starting empty", folder)
             return None
-        report = import_records(session, read_records(folder))
-        if (folder / "network").is_dir():
-            import_network(session, folder / "network")
+        report, _network = import_path(session, folder)
         demo_lines = create_demo_accounts(session) if demo else []
     for line in demo_lines:
         print(f"demo account: {line}")

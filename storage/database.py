@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +58,26 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@dataclass(frozen=True)
+class Database:
+    """An engine on a migrated schema and its session factory: what every process opens first."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @classmethod
+    def open(cls, url: str) -> Database:
+        from storage import migrate  # alembic is imported only by processes that open a database
+
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        refresh_statistics(engine)
+        return cls(engine, make_session_factory(engine))
+
+    def unit_of_work(self) -> contextlib.AbstractContextManager[Session]:
+        return unit_of_work(self.sessions)
+
+    def close(self) -> None:
+        self.engine.dispose()

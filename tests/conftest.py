@@ -18,7 +18,7 @@ from api.app import create_app
 from core.settings import DEFAULT_MODEL, PROJECT_ROOT, Settings
 from indexing.embedder import Embedder, load_embedder
 from services.runtime import Runtime
-from services.transfer import import_records, read_records
+from services.seeding import import_path
 from storage.database import unit_of_work
 
 BACKEND = os.environ.get("PRAKTIJKBANK_TEST_DB", "sqlite")
@@ -133,12 +133,8 @@ def anon(app: FastAPI) -> Iterator[TestClient]:
 
 
 def seed(runtime: Runtime, folder: Path = SEED_DIR) -> int:  # practices and, when present, their network
-    from services.network_seed import import_network
-
     with unit_of_work(runtime.sessions) as session:
-        report = import_records(session, read_records(folder))
-        if (folder / "network").is_dir():
-            import_network(session, folder / "network")
+        report, _network = import_path(session, folder)
     assert not report.errors, report.errors
     runtime.worker.drain()
     return report.created

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from api.deps import RuntimeDep, SessionDep
-from storage.base import utcnow
-from storage.repositories import index_tasks
-from storage.repositories import practices as repo
+from schemas.health import Readiness
+from services.health import readiness
 
 router = APIRouter(tags=["health"])
 
@@ -20,27 +18,8 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
 def readyz(session: SessionDep, runtime: RuntimeDep) -> JSONResponse:
-    """Database and index answer; reports how far the index lags behind SQL."""
-    session.execute(text("SELECT 1"))
-    backlog = index_tasks.backlog(session)
-    try:
-        indexed = runtime.index.count()
-        index_ok = True
-    except Exception:  # any engine failure makes us not ready; the detail goes to the log
-        indexed, index_ok = -1, False
-    body = {
-        "status": "ready" if index_ok else "degraded",
-        "database": "ok",
-        "index": "ok" if index_ok else "unavailable",
-        "model": runtime.embedder.name,
-        "practices": repo.total(session),
-        "indexed_practices": indexed,
-        "index_lag": {
-            "pending_tasks": backlog.pending,
-            "failing_tasks": backlog.failing,
-            "oldest_seconds": round((utcnow() - backlog.oldest).total_seconds(), 1) if backlog.oldest else 0.0,
-        },
-    }
-    return JSONResponse(body, status_code=200 if index_ok else 503)
+    """200 while the service can answer (`ready`, or `indexing` with its progress); 503 when the index is down."""
+    body = readiness(session, runtime.index, runtime.embedder.name)
+    return JSONResponse(body.model_dump(), status_code=503 if body.status == "degraded" else 200)

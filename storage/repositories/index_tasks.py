@@ -10,14 +10,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from core.vocab import DocKind
 from storage.base import utcnow
 from storage.models import IndexTask
 
 LEASE = timedelta(seconds=120)
 
 
-def enqueue(session: Session, practice_ids: Sequence[uuid.UUID]) -> None:
-    session.add_all(IndexTask(practice_id=pid) for pid in practice_ids)
+def enqueue(session: Session, kind: DocKind, doc_ids: Sequence[uuid.UUID]) -> None:
+    session.add_all(IndexTask(doc_kind=kind.value, doc_id=doc_id) for doc_id in doc_ids)
     session.flush()
 
 

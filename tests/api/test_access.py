@@ -275,7 +275,18 @@ def test_access_matrix(world: World, endpoint: str, role: str, kind: str) -> Non
 
 def test_readyz_counts_leak_nothing_per_practice(world: World) -> None:
     body = world.client.get("/readyz").json()
-    assert set(body) == {"status", "database", "index", "model", "practices", "indexed_practices", "index_lag"}
+    assert set(body) == {
+        "status",
+        "database",
+        "index",
+        "model",
+        "practices",
+        "indexed_practices",
+        "questions",
+        "indexed_questions",
+        "progress",
+        "index_lag",
+    }
 
 
 # --- identity: tokens and passwords never in plain text; bad tokens ---------------------------------------

@@ -25,7 +25,7 @@ def test_create_returns_the_practice_with_etag_and_location(client: TestClient) 
 def test_create_commits_the_practice_and_its_index_task_together(client: TestClient, runtime: Runtime) -> None:
     created = create_practice(client)
     with unit_of_work(runtime.sessions) as session:
-        tasks = session.scalars(select(IndexTask.practice_id)).all()
+        tasks = session.scalars(select(IndexTask.doc_id)).all()
     assert [str(t) for t in tasks] == [created["id"]]
     assert runtime.worker.drain() == 1
     assert runtime.index.count() == 1

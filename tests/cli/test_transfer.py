@@ -112,24 +112,65 @@ def test_import_reports_bad_files_and_keeps_the_good_ones(tmp_path: Path, pg_dat
     assert "no-approach.md" in result.output
 
 
-def test_reindex_rebuilds_the_index_from_sql_and_a_model_change_demands_it(
+QUESTIONS_YAML = """
+- title: "Hoe krijg je thuiszitters weer naar school?"
+  body: "Een leerling van veertien zit al maanden thuis en school, leerplicht en jeugdhulp wijzen naar elkaar."
+  asker: {name: Vera Vraagsteller, role: leerplichtambtenaar, organisation: Gemeente Lindewaard}
+  visibility: public
+  themes: [jeugd]
+  answers:
+    - author: {name: Anton Antwoord, role: jeugdconsulent, organisation: Gemeente Lindewaard}
+      body: "Zet iedereen aan een thuiszitterstafel met een besluit binnen zes weken."
+      practices: [thuiszitterstafel-lindewaard]
+      accepted: true
+- title: "Hoe help je huishoudens met schulden bij het maken van een begroting?"
+  body: "Inwoners met betaalachterstanden hebben geen overzicht van inkomsten en vaste lasten."
+  asker: {name: Vera Vraagsteller, role: leerplichtambtenaar, organisation: Gemeente Lindewaard}
+  visibility: public
+  themes: [schuldhulp]
+"""
+
+
+def test_reindex_rebuilds_practices_and_questions_and_a_model_change_demands_it(
     tmp_path: Path, pg_databases: PgDatabases | None, embedder: object, sample: Path
 ) -> None:
+    (sample / "network").mkdir()
+    (sample / "network" / "questions.yaml").write_text(QUESTIONS_YAML)
     env = env_for(tmp_path, pg_databases)
-    run(["import", str(sample)], env)
-    from core.settings import Settings
+    output = run(["import", str(sample)], env)
+    assert "2 questions" in output
+    before = run(["status"], env)
+    assert f"database: {len(SAMPLE)} practices, 2 questions" in before
+    assert f"index: {len(SAMPLE)} practices, 2 questions" in before
 
-    settings = Settings(data_dir=Path(env["PRAKTIJKBANK_DATA_DIR"]), database_url=env["PRAKTIJKBANK_DATABASE_URL"])
-    rt = Runtime.build(settings, embedder=embedder)  # type: ignore[arg-type]
-    expected = rt.index.count()
-    rt.close()
-    assert expected == len(SAMPLE)
-    # wreck the index: the SQL side is untouched, so reindex must bring everything back
+    # wreck the index: the SQL side is untouched, so reindex must bring everything back, questions included
     import shutil
 
     shutil.rmtree(Path(env["PRAKTIJKBANK_DATA_DIR"]) / "index")
     output = run(["reindex"], env)
-    assert f"the index holds {expected}" in output
+    assert f"reindexed {len(SAMPLE)} practices, 2 questions; the index holds {len(SAMPLE)} practices, 2 questions" in (
+        output
+    )
+    assert run(["status"], env) == before
+
+    from core.settings import Settings
+    from services.access import ANONYMOUS, AccessPolicy
+    from services.network import ask
+    from storage.repositories.practices import PracticeFilters
+
+    settings = Settings(data_dir=Path(env["PRAKTIJKBANK_DATA_DIR"]), database_url=env["PRAKTIJKBANK_DATABASE_URL"])
+    rt = Runtime.build(settings, embedder=embedder)  # type: ignore[arg-type]
+    with rt.database.unit_of_work() as session:
+        answer = ask(
+            session,
+            rt.searcher,
+            AccessPolicy(ANONYMOUS),
+            "Een jongen van vijftien gaat al een half jaar niet naar school. Wie kan helpen?",
+            PracticeFilters(),
+            limit=5,
+        )
+    rt.close()
+    assert "Hoe krijg je thuiszitters weer naar school?" in [q.title for q in answer.questions]
 
     class OtherModel:
         name, dimension, max_tokens = "another-model", 384, 256
@@ -146,8 +187,10 @@ def test_first_admin_from_the_cli_into_a_fresh_data_folder(tmp_path: Path, pg_da
         ["users", "create", "--admin", "--email", "Ada@Gemeente.nl", "--name", "Ada Beheer", "--generate-password"], env
     )
     password = output.split("password (shown once): ")[1].split()[0]
-    token = output.split("(shown once): ")[-1].split()[0]
-    assert token.startswith("pbk_") and len(password) >= 16
+    assert len(password) >= 16
+    assert "token" not in output.lower()  # nobody asked for one: `users token` issues it
+    token = run(["users", "token", "ada@gemeente.nl", "--name", "intranet"], env).strip()
+    assert token.startswith("pbk_")
     from sqlalchemy import select
 
     from services import auth

@@ -42,10 +42,10 @@ class MemorySource:
         self.tasks[self._next] = doc_id
 
     def claim(self, limit: int) -> list[ClaimedTask]:
-        return [ClaimedTask(i, d) for i, d in list(self.tasks.items())[:limit]]
+        return [ClaimedTask(i, "practice", d) for i, d in list(self.tasks.items())[:limit]]
 
-    def load(self, doc_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, IndexDocument]:
-        return {d: self.docs[d] for d in doc_ids if d in self.docs}
+    def load(self, tasks: Sequence[ClaimedTask]) -> dict[uuid.UUID, IndexDocument]:
+        return {t.doc_id: self.docs[t.doc_id] for t in tasks if t.doc_id in self.docs}
 
     def complete(self, task_ids: Sequence[int]) -> None:
         for task_id in task_ids:
