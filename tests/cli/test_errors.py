@@ -18,7 +18,8 @@ from tests.conftest import PgDatabases
 def fails(args: list[str], env: dict[str, str], expected: str, *, stdin: str | None = None, code: int = 1) -> str:
     result = CliRunner().invoke(cli, args, env=env, input=stdin)
     assert result.exit_code == code, result.output
-    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
     error_lines = [line for line in result.stderr.splitlines() if line.startswith("Error")]
     assert len(error_lines) == 1, result.stderr
     assert expected in error_lines[0], error_lines[0]
