@@ -23,9 +23,23 @@ def _terms(lexical: LexicalEncoder, word: str, language: str) -> frozenset[int]:
     return frozenset(lexical.query(word, language).indices)
 
 
-def make_snippet(text: str, query: str, lexical: LexicalEncoder, *, language: str, words: int = 40) -> Snippet:
+class QueryTerms:
+    """A query's lexical terms per language, encoded once per search however many snippets are cut."""
+
+    def __init__(self, query: str, lexical: LexicalEncoder) -> None:
+        self.query = query
+        self.lexical = lexical
+        self._by_language: dict[str, frozenset[int]] = {}
+
+    def of(self, language: str) -> frozenset[int]:
+        if language not in self._by_language:
+            self._by_language[language] = frozenset(self.lexical.query(self.query, language).indices)
+        return self._by_language[language]
+
+
+def make_snippet(text: str, query: QueryTerms, *, language: str, words: int = 40) -> Snippet:
     """The window of about ``words`` words with the most query terms (same stems count), terms marked."""
-    query_terms = set(lexical.query(query, language).indices)
+    query_terms, lexical = query.of(language), query.lexical
     tokens = list(_WORD.finditer(text))
     if not tokens:
         return Snippet(text[:300], [])

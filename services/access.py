@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, true
+from sqlalchemy.orm import aliased
 
 from core.errors import Forbidden, NotFound, Unauthorized
 from core.vocab import ProfileVisibility, RecognitionLevel, Status, Visibility
@@ -62,7 +63,10 @@ def grants_for(viewer: Viewer) -> list[Grant]:
 
 
 def _owned_by(person_id: uuid.UUID) -> ColumnElement[bool]:
-    authored = exists().where(PracticeAuthor.practice_id == Practice.id, PracticeAuthor.person_id == person_id)
+    # An alias of its own: a query that joins the authors table itself (practices by an author) would otherwise
+    # correlate it away and leave the subquery with no FROM clause.
+    author = aliased(PracticeAuthor)
+    authored = exists().where(author.practice_id == Practice.id, author.person_id == person_id)
     return or_(Practice.created_by == person_id, authored)
 
 

@@ -314,10 +314,3 @@ def _free_slug(session: Session, title: str) -> str:
         n += 1
         slug = f"{base}-{n}"
     return slug
-
-
-def require_readable(session: Session, practice_id: uuid.UUID, policy: AccessPolicy) -> Practice:
-    practice = repo.get(session, practice_id, policy.practice_clause())
-    if practice is None:
-        raise NotFound("no practice with this id", field="id")
-    return practice

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
 from core.vocab import Status
 from indexing.documents import INDEXED_SECTIONS
-from indexing.highlight import Snippet, make_snippet
+from indexing.highlight import QueryTerms, Snippet, make_snippet
 from indexing.index import FieldIn, IndexFilter
 from indexing.search import DocumentHit, HybridSearcher, QueryVectors, SearchMode
 from services.access import AccessPolicy
@@ -58,18 +57,19 @@ def resolve_hits(
 ) -> list[PracticeHit]:
     """Re-read every hit from SQL through the access policy: an index that lags never leaks or resurrects."""
     found = repo.get_many(session, [h.doc_id for h in hits], policy.practice_clause())
+    terms = QueryTerms(query, searcher.lexical)
     results = []
     for hit in hits:
         practice = found.get(hit.doc_id)
         if practice is None or practice.status != Status.PUBLISHED:
             continue
-        section, snippet = _snippet(practice, hit, query, searcher)
+        section, snippet = _snippet(practice, hit, terms)
         sections = tuple(dict.fromkeys((section, *hit.sections))) if section != "title" else hit.sections
         results.append(PracticeHit(practice, hit.score, sections[0], sections, snippet))
     return results
 
 
-def _snippet(practice: Practice, hit: DocumentHit, query: str, searcher: HybridSearcher) -> tuple[str, Snippet]:
+def _snippet(practice: Practice, hit: DocumentHit, terms: QueryTerms) -> tuple[str, Snippet]:
     """The section that shows the query's words, and a passage of it: the best chunk's section when its text
     holds query terms, else the first other section that does (words are scored on the whole practice, so they
     may sit anywhere); when no section holds a query word (a match on meaning alone), the best chunk's section.
@@ -80,7 +80,7 @@ def _snippet(practice: Practice, hit: DocumentHit, query: str, searcher: HybridS
         text = getattr(practice, section, None) or ""
         if not text:
             continue
-        snippet = make_snippet(text, query, searcher.lexical, language=practice.language)
+        snippet = make_snippet(text, terms, language=practice.language)
         if snippet.highlights:
             return section, snippet
         first = first or (section, snippet)
@@ -105,11 +105,11 @@ def search(
 
 
 def boost_applied(session: Session, hits: list[PracticeHit]) -> list[PracticeHit]:
-    """A practice applied in many places ranks higher when relevance is otherwise (nearly) equal."""
+    """A practice applied in many places ranks higher when relevance is otherwise (nearly) equal. The boosted
+    score is the one shown: a list is always in the order of the scores it displays."""
     counts = questions_repo.application_counts(session, [h.practice.id for h in hits])
-    if not counts:
-        return hits
-    return sorted(hits, key=lambda h: -h.score * (1 + APPLIED_BOOST * math.log1p(counts.get(h.practice.id, 0))))
+    boosted = [replace(h, score=h.score * (1 + APPLIED_BOOST * math.log1p(counts.get(h.practice.id, 0)))) for h in hits]
+    return sorted(boosted, key=lambda h: -h.score)
 
 
 def similar(
@@ -119,7 +119,3 @@ def similar(
     flt = index_filter(session, PracticeFilters(), policy)
     hits = searcher.similar(practice.id, text, flt, limit=limit)
     return resolve_hits(session, hits, policy, text, searcher)
-
-
-def practice_ids(hits: list[PracticeHit]) -> list[uuid.UUID]:
-    return [h.practice.id for h in hits]

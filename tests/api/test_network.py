@@ -205,6 +205,10 @@ def test_suggested_questions_for_a_person_whose_work_is_close(net: Net) -> None:
     assert suggestions and suggestions[0]["question"]["id"] == open_question["id"]
     assert "Gezinscoach" in suggestions[0]["reason"]
     assert net.question["id"] not in {s["question"]["id"] for s in suggestions}  # already answered
+    # A signed-in non-admin reads them too (their access clause holds an 'owner' subquery on the authors table).
+    as_member = net.client.get("/api/v1/people/karim-jeugd/suggested-questions", headers=net.user)
+    assert as_member.status_code == 200, as_member.text
+    assert [s["question"]["id"] for s in as_member.json()] == [s["question"]["id"] for s in suggestions]
 
 
 def test_questions_nobody_can_answer_are_counted_per_theme_without_text(net: Net) -> None:
