@@ -7,7 +7,7 @@ import binascii
 import json
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query
@@ -67,16 +67,19 @@ def encode_cursor(cursor: Cursor | None) -> str | None:
 
 
 def decode_cursor(value: str | None) -> Cursor | None:
+    """A cursor is client input: anything but what ``encode_cursor`` made is a 422 on ``cursor``."""
     if not value:
         return None
     try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-        data = json.loads(raw)
+        data = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+        if not isinstance(data, dict) or not isinstance(data.get("t"), str) or not isinstance(data.get("i"), str):
+            raise ValueError("not a cursor")
         created = datetime.fromisoformat(data["t"])
         if created.tzinfo is None:
             raise ValueError("naive")
-        return Cursor(created, uuid.UUID(data["i"]))
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        # An offset that pushes the moment outside the years 1..9999 fails here, not in the database layer.
+        return Cursor(created.astimezone(UTC), uuid.UUID(data["i"]))
+    except (binascii.Error, ValueError, OverflowError, UnicodeDecodeError) as exc:
         raise InvalidInput("not a cursor returned by this API", field="cursor") from exc
 
 
