@@ -6,10 +6,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api import errors
+from api.deps import API_PREFIX, get_account
 from api.middleware import BodySizeLimit
 from api.ratelimit import SlidingWindow
 from api.routers import accounts, admin, directory, health, network, practices, search
@@ -21,7 +22,6 @@ from services.seeding import seed_if_empty
 from storage.database import refresh_statistics
 
 logger = logging.getLogger(__name__)
-API_PREFIX = "/api/v1"
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
@@ -53,6 +53,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        # Credentials are checked on every route: a bad or revoked token is a 401 anywhere, never anonymous.
+        dependencies=[Depends(get_account)],
     )
     errors.install(app)
     app.state.write_limit = SlidingWindow(settings.writes_per_minute, 60)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from core.errors import Unauthorized
+from core.errors import Forbidden, Unauthorized
 from indexing.search import HybridSearcher
 from services import auth
 from services.access import ANONYMOUS, AccessPolicy, Viewer
@@ -16,6 +18,9 @@ from services.runtime import Runtime
 from storage.models import Account
 
 SESSION_COOKIE = "praktijkbank_sessie"
+CSRF_HEADER = "X-CSRF-Token"
+API_PREFIX = "/api/v1"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -63,8 +68,24 @@ def get_account(request: Request, session: SessionDep) -> Account | None:
         web = auth.web_session(session, cookie)
         if web is not None:
             request.state.csrf_token = web.csrf_token
+            if request.method not in SAFE_METHODS and request.url.path.startswith(API_PREFIX):
+                _check_api_csrf(request, web.csrf_token)
             return auth.account_of_session(session, web)
     return None
+
+
+def _check_api_csrf(request: Request, expected: str) -> None:
+    """A browser sends the session cookie with any site's request: an API write on the strength of that cookie
+    must prove it came from our own pages, by the session's CSRF token in a header and a same-origin request.
+    (Web forms carry the token as a form field and are checked by their routes; tools use bearer tokens.)"""
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not sent or not hmac.compare_digest(sent, expected):
+        raise Forbidden(
+            f"a write with a session cookie needs the {CSRF_HEADER} header of that session", field=CSRF_HEADER
+        )
+    source = request.headers.get("origin") or request.headers.get("referer") or ""
+    if urlsplit(source).netloc != request.headers.get("host", ""):
+        raise Forbidden("a write with a session cookie must come from this site (Origin or Referer)", field="Origin")
 
 
 AccountDep = Annotated[Account | None, Depends(get_account)]

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator, AnyHttpUrl, Field
+from pydantic import AfterValidator, AliasChoices, AnyHttpUrl, Field
 
 from core.vocab import Language, LegalFrame, RecognitionLevel, Status, Theme, Visibility
 from schemas.common import (
@@ -146,7 +146,7 @@ class PracticeRead(PracticeSummary):
     preconditions: str | None = None
     costs: str | None = None
     region: str | None = None
-    authors: list[PersonRef]
+    authors: list[PersonRef] = Field(validation_alias=AliasChoices("author_people", "authors"))
     sources: list[SourceRead]
     recognition: Recognition | None = None
     created_at: datetime

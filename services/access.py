@@ -17,9 +17,10 @@ from sqlalchemy.orm import aliased
 from core.errors import Forbidden, NotFound, Unauthorized
 from core.vocab import ProfileVisibility, RecognitionLevel, Status, Visibility
 from indexing.index import FieldIn, IndexFilter
-from storage.models import Practice, PracticeAuthor, Question
+from storage.models import Person, Practice, PracticeAuthor, Question
 
 READABLE_STATUSES = (Status.PUBLISHED, Status.ARCHIVED)
+VISIBILITY_REACH = {Visibility.COMMUNITY: 0, Visibility.INTERNAL: 1, Visibility.PUBLIC: 2}
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,15 @@ class Grant:
     owner: uuid.UUID | None = None  # the person is an author or the creator
 
 
+def open_visibilities(viewer: Viewer) -> tuple[str, ...]:
+    """What anyone of the viewer's kind reads without a community: public, plus internal when signed in."""
+    return (Visibility.PUBLIC.value, Visibility.INTERNAL.value) if viewer.signed_in else (Visibility.PUBLIC.value,)
+
+
 def grants_for(viewer: Viewer) -> list[Grant]:
     if viewer.is_admin:
         return [Grant()]
-    visible = [Visibility.PUBLIC.value] + ([Visibility.INTERNAL.value] if viewer.signed_in else [])
-    grants = [Grant(statuses=tuple(s.value for s in READABLE_STATUSES), visibilities=tuple(visible))]
+    grants = [Grant(statuses=tuple(s.value for s in READABLE_STATUSES), visibilities=open_visibilities(viewer))]
     if viewer.community_ids:
         # Members read everything of their own communities, drafts included.
         grants.append(Grant(communities=tuple(sorted(viewer.community_ids, key=str))))
@@ -97,8 +102,7 @@ class AccessPolicy:
         v = self.viewer
         if v.is_admin:
             return true()
-        visible = [Visibility.PUBLIC.value] + ([Visibility.INTERNAL.value] if v.signed_in else [])
-        clauses: list[ColumnElement[bool]] = [Question.visibility.in_(visible)]
+        clauses: list[ColumnElement[bool]] = [Question.visibility.in_(open_visibilities(v))]
         if v.community_ids:
             clauses.append(Question.community_id.in_(v.community_ids))
         if v.person_id:
@@ -106,12 +110,21 @@ class AccessPolicy:
         return or_(*clauses)
 
     def visible_profiles(self) -> tuple[str, ...]:
-        """People decide who sees their profile; a hidden profile shows to admins only."""
+        """People decide who sees their profile: public to all, internal to signed-in users, hidden to admins only."""
         if self.viewer.is_admin:
             return tuple(p.value for p in ProfileVisibility)
         if self.viewer.signed_in:
             return (ProfileVisibility.PUBLIC.value, ProfileVisibility.INTERNAL.value)
         return (ProfileVisibility.PUBLIC.value,)
+
+    def can_see_profile(self, person: Person | None) -> bool:
+        return person is not None and person.profile_visibility in self.visible_profiles()
+
+    def require_profile(self, person: Person | None, field: str = "slug") -> Person:
+        """The person, when their profile shows to this viewer; a hidden one does not exist for them (404)."""
+        if person is None or not self.can_see_profile(person):
+            raise NotFound("no person with this slug", field=field)
+        return person
 
     def can_read(self, practice: Practice) -> bool:
         return any(
@@ -145,6 +158,16 @@ class AccessPolicy:
         if self.viewer.person_id is None and not self.viewer.is_admin:
             raise Unauthorized("sign in or send a personal API token (Authorization: Bearer …)")
 
+    def require_admin(self) -> None:
+        self.require_signed_in()
+        if not self.viewer.is_admin:
+            raise Forbidden("only admins can do this")
+
+    def require_role_manager(self, community_id: uuid.UUID) -> None:
+        self.require_signed_in()
+        if not self.is_curator(community_id):
+            raise Forbidden("roles are managed by admins and the community's curators")
+
     def is_curator(self, community_id: uuid.UUID | None) -> bool:
         """Coaches and curators decide for their community; a practice without one is its owners' own."""
         if self.viewer.is_admin:
@@ -164,6 +187,22 @@ class AccessPolicy:
         if v.is_admin or v.person_id in owners_of(practice) or practice.community_id in v.community_ids:
             return
         raise Forbidden("only its authors, its community and admins can change this practice")
+
+    def require_placement(
+        self, practice: Practice, old_community: uuid.UUID | None, old_visibility: Visibility
+    ) -> None:
+        """After an edit: moving a practice into a community needs membership, and widening who may read it
+        (community → internal → public) is publishing, for those who may publish it. A published practice
+        moved to another community is published there, so the same holds."""
+        moved = practice.community_id != old_community
+        if moved:
+            self.require_member(practice.community_id)
+        widened = VISIBILITY_REACH[Visibility(practice.visibility)] > VISIBILITY_REACH[old_visibility]
+        if widened and not self.may_publish(practice):
+            who = "curators and coaches of its community" if practice.community_id else "its authors"
+            raise Forbidden(f"only {who} can widen who may read this practice", field="visibility")
+        if moved and practice.status in READABLE_STATUSES and not self.may_publish(practice):
+            raise Forbidden("only curators publish into their community", field="community")
 
     def may_publish(self, practice: Practice) -> bool:
         if practice.community_id is None:

@@ -14,6 +14,7 @@ from core.settings import BUNDLED_MODEL, USE_MULTILINGUAL
 from indexing.embedder import model_family
 from indexing.search import HybridSearcher, best_similarity
 from schemas.network import GapRead
+from services.access import AccessPolicy
 from storage.models import Practice
 from storage.repositories import questions as questions_repo
 from storage.repositories.practices import PracticeFilters
@@ -52,7 +53,9 @@ def count_if_weak(
     return True
 
 
-def gaps(session: Session, days: int) -> list[GapRead]:
+def gaps(session: Session, policy: AccessPolicy, days: int) -> list[GapRead]:
+    """Counts per theme of weak searches and questions (no text): for signed-in users."""
+    policy.require_signed_in()
     totals: dict[str, dict[str, int]] = defaultdict(lambda: {"search": 0, "ask": 0})
     for theme, kind, count in questions_repo.gaps(session, date.today() - timedelta(days=days)):
         totals[theme][kind] += count

@@ -18,6 +18,7 @@ from indexing.search import HybridSearcher, SearchMode, best_similarity
 from schemas.directory import CommunityRef, OrganisationRef, PersonRef
 from schemas.network import (
     AskResponse,
+    DraftCheck,
     NetworkCommunity,
     NetworkPerson,
     RelatedPractice,
@@ -29,8 +30,8 @@ from services import questions as question_service
 from services import search as search_service
 from services.access import AccessPolicy
 from services.gaps import count_if_weak
-from services.practices import to_read
 from storage.models import Community, Person, Practice
+from storage.repositories import directory
 from storage.repositories import practices as practices_repo
 from storage.repositories import questions as questions_repo
 from storage.repositories.practices import PracticeFilters
@@ -101,11 +102,10 @@ def ask(
     }
     questions = [found_questions[h.doc_id] for h in question_hits if h.doc_id in found_questions]
 
-    shown = set(policy.visible_profiles())
     people: dict[uuid.UUID, _Expertise] = {}
 
     def credit(person: Person | None, weight: float) -> _Expertise | None:
-        if person is None or person.profile_visibility not in shown:
+        if person is None or not policy.can_see_profile(person):
             return None  # a hidden profile appears in nobody's network view
         entry = people.setdefault(person.id, _Expertise(person))
         entry.score += weight
@@ -147,7 +147,7 @@ def ask(
         question=text,
         practices=[
             RelatedPractice(
-                practice=PracticeSummary.model_validate(to_read(h.practice).model_dump()),
+                practice=PracticeSummary.model_validate(h.practice),
                 section=h.section,
                 snippet=h.snippet.text,
                 reason=_practice_reason(h.practice, h.section),
@@ -177,7 +177,7 @@ def ask(
             )
             for c, score, titles in sorted(communities.values(), key=lambda item: -item[1])[:limit]
         ],
-        questions=[question_service.to_read(q, policy) for q in questions[:limit]],
+        questions=question_service.to_reads(session, questions[:limit], policy),
     )
 
 
@@ -187,9 +187,10 @@ def _practice_reason(practice: Practice, section: str) -> str:
 
 
 def similar_check(
-    session: Session, searcher: HybridSearcher, policy: AccessPolicy, draft_text: str, *, limit: int
+    session: Session, searcher: HybridSearcher, policy: AccessPolicy, draft: DraftCheck, *, limit: int
 ) -> list[SimilarPractice]:
     """Existing practices that look like a draft, with the cosine of the draft to their closest passage."""
+    draft_text = "\n".join(part for part in (draft.title, draft.summary, draft.situation, draft.approach) if part)
     vectors = searcher.encode(draft_text)
     hits = search_service.search(
         session,
@@ -205,7 +206,7 @@ def similar_check(
     assert vectors.dense is not None
     scored = [
         SimilarPractice(
-            practice=PracticeSummary.model_validate(to_read(h.practice).model_dump()),
+            practice=PracticeSummary.model_validate(h.practice),
             similarity=round(max(0.0, best_similarity(searcher.index, h.practice.id, vectors.dense)), 4),
         )
         for h in hits
@@ -214,9 +215,10 @@ def similar_check(
 
 
 def suggested_questions(
-    session: Session, searcher: HybridSearcher, policy: AccessPolicy, person: Person, *, limit: int
+    session: Session, searcher: HybridSearcher, policy: AccessPolicy, slug: str, *, limit: int
 ) -> list[SuggestedQuestion]:
     """Open questions close to what this person wrote: their practices' passages vote for questions."""
+    person = policy.require_profile(directory.person_by_slug(session, slug))
     authored = practices_repo.authored_by(session, person.id, policy.practice_clause())
     if not authored:
         return []
@@ -232,7 +234,7 @@ def suggested_questions(
     answered = {a.question_id for a in questions_repo.answered_by(session, person.id)}
     results = [
         SuggestedQuestion(
-            question=question_service.to_read(q, policy),
+            question=question_service.to_read(session, q, policy),
             score=round(scores[q.id][0], 4),
             reason=f"lijkt op uw praktijk {scores[q.id][1]}",
         )

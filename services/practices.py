@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
-from core.vocab import SECTION_NAMES, DocKind, RecognitionLevel, Status
-from schemas.directory import CommunityRef, OrganisationRef, PersonRef
-from schemas.practices import PracticeCreate, PracticeRead, PracticeUpdate, Recognition, SourceRead
+from core.errors import InvalidInput, NotFound, PreconditionFailed
+from core.vocab import SECTION_NAMES, DocKind, RecognitionLevel, Status, Visibility
+from schemas.practices import PracticeCreate, PracticeRead, PracticeSummary, PracticeUpdate, PracticeVersionRead
 from services import audit
 from services.access import AccessPolicy
 from storage.base import utcnow
 from storage.models import Practice, PracticeAuthor, PracticeTag, PracticeVersion
 from storage.repositories import directory, index_tasks
 from storage.repositories import practices as repo
+from storage.repositories.practices import Cursor, PracticeFilters
+
+PracticeRef = uuid.UUID | str  # an id, or a slug (the API accepts both)
 
 _SCALARS = (
     "title",
@@ -32,43 +34,52 @@ _SCALARS = (
 )
 
 
-def to_read(practice: Practice) -> PracticeRead:
-    return PracticeRead(
-        id=practice.id,
-        slug=practice.slug,
-        version=practice.version,
-        title=practice.title,
-        summary=practice.summary,
-        situation=practice.situation,
-        approach=practice.approach,
-        target_group=practice.target_group,
-        not_for=practice.not_for,
-        goals=practice.goals,
-        working_elements=practice.working_elements,
-        results=practice.results,
-        lessons=practice.lessons,
-        preconditions=practice.preconditions,
-        costs=practice.costs,
-        language=practice.language,
-        themes=practice.tag_values("theme"),
-        legal_frames=practice.tag_values("legal_frame"),
-        recognition_level=practice.recognition_level,
-        status=practice.status,
-        visibility=practice.visibility,
-        region=practice.region,
-        organisation=OrganisationRef.model_validate(practice.organisation) if practice.organisation else None,
-        community=CommunityRef.model_validate(practice.community) if practice.community else None,
-        authors=[PersonRef.model_validate(a.person) for a in practice.authors],
-        sources=[SourceRead.model_validate(s) for s in practice.sources],
-        created_at=practice.created_at,
-        updated_at=practice.updated_at,
-        recognition=Recognition(
-            level=practice.recognition_level,
-            explanation=practice.recognition_explanation,
-            assessed_at=practice.recognition_assessed_at,
-            reassess_at=practice.recognition_reassess_at,
-        ),
-    )
+def resolve(session: Session, ref: PracticeRef) -> uuid.UUID:
+    """A practice id from a reference (its UUID or its slug). Writes then check access on the row itself."""
+    if isinstance(ref, uuid.UUID):
+        return ref
+    try:
+        return uuid.UUID(ref)
+    except ValueError:
+        pass
+    practice_id = repo.id_by_slug(session, ref)
+    if practice_id is None:
+        raise NotFound("no practice with this id", field="id")
+    return practice_id
+
+
+def find(session: Session, ref: PracticeRef, policy: AccessPolicy) -> Practice:
+    """The practice a reference names, if the caller may read it; otherwise it does not exist for them."""
+    practice = repo.get(session, resolve(session, ref), policy.practice_clause())
+    if practice is None:
+        raise NotFound("no practice with this id", field="id")
+    return practice
+
+
+def page(
+    session: Session, filters: PracticeFilters, policy: AccessPolicy, *, after: Cursor | None, limit: int
+) -> tuple[list[PracticeSummary], Cursor | None]:
+    """Practices the caller may read, newest first, keyset-paginated."""
+    rows, last = repo.page(session, filters, policy.practice_clause(), after=after, limit=limit)
+    return [PracticeSummary.model_validate(p) for p in rows], last
+
+
+def versions(session: Session, ref: PracticeRef, policy: AccessPolicy) -> list[PracticeVersionRead]:
+    """Every kept version, newest first."""
+    practice = find(session, ref, policy)
+    return [
+        PracticeVersionRead(
+            version=v.version, created_at=v.created_at, note=v.note, practice=PracticeRead.model_validate(v.snapshot)
+        )
+        for v in repo.versions(session, practice.id)
+    ]
+
+
+def version(session: Session, ref: PracticeRef, number: int, policy: AccessPolicy) -> PracticeVersionRead:
+    for kept in versions(session, ref, policy):
+        if kept.version == number:
+            return kept
+    raise NotFound(f"practice has no version {number}", field="version")
 
 
 def etag(practice: Practice) -> str:
@@ -86,12 +97,16 @@ def create(
 ) -> Practice:
     """A new practice. Imports pass the original id, creation time and kept ``history``; the last entry of
     the history is the version that ``data`` describes."""
+    slug = data.slug or directory.slugify(data.title)
     if data.slug and repo.slug_taken(session, data.slug):
-        raise InvalidInput(f"slug {data.slug!r} is already used by another practice", field="slug")
+        holder = repo.get_by_slug(session, data.slug, policy.practice_clause())
+        if holder is not None:
+            raise InvalidInput(f"slug {data.slug!r} is already used by another practice", field="slug")
+        # A practice the caller may not read keeps its secret: the new one gets a free variant of the slug.
     created_at = created_at or utcnow()
     practice = Practice(
         id=practice_id or uuid.uuid4(),
-        slug=data.slug or _free_slug(session, data.title),
+        slug=_free_slug(session, slug),
         version=history[-1].version if history else 1,
         created_at=created_at,
         updated_at=history[-1].created_at if history else created_at,
@@ -121,7 +136,7 @@ def create(
 
 
 def update(
-    session: Session, practice_id: uuid.UUID, data: PracticeUpdate, *, if_match: str, policy: AccessPolicy
+    session: Session, practice_id: PracticeRef, data: PracticeUpdate, *, if_match: str, policy: AccessPolicy
 ) -> Practice:
     practice = _writable(session, practice_id, policy)
     policy.require_edit(practice)
@@ -130,20 +145,17 @@ def update(
     for required in ("title", "summary", "situation", "approach", "themes", "language", "visibility"):
         if required in changes and changes[required] is None:
             raise InvalidInput(f"{required} cannot be emptied", field=required)
-    old_community = practice.community_id
+    before = (practice.community_id, Visibility(practice.visibility))
     _apply(session, practice, changes)
-    session.flush()  # the new community's foreign key, before the checks below read it
-    if practice.community_id != old_community:
-        policy.require_member(practice.community_id)
-        if practice.status == Status.PUBLISHED and not policy.may_publish(practice):
-            raise Forbidden("only curators publish into their community", field="community")
+    session.flush()  # the new community's foreign key, before the check below reads it
+    policy.require_placement(practice, *before)
     _bump(session, practice, note=data.note)
     return practice
 
 
 def transition(
     session: Session,
-    practice_id: uuid.UUID,
+    practice_id: PracticeRef,
     target: Status,
     *,
     policy: AccessPolicy,
@@ -170,15 +182,18 @@ def transition(
 
 def set_recognition(
     session: Session,
-    practice_id: uuid.UUID,
+    practice_id: PracticeRef,
     level: RecognitionLevel,
     *,
     explanation: str,
-    reassess_at: datetime | None,
+    reassess_on: date | None,
     policy: AccessPolicy,
     if_match: str | None,
 ) -> Practice:
     """A curator's assessment: the level, why, when, by whom, and when to look again; audited."""
+    reassess_at = datetime.combine(reassess_on, time(), UTC) if reassess_on else None
+    if reassess_at is not None and reassess_at <= utcnow():
+        raise InvalidInput("the re-assessment date must lie in the future", field="reassess_at")
     practice = _writable(session, practice_id, policy)
     policy.require_recognition(practice)
     _check_match(practice, if_match)
@@ -205,11 +220,11 @@ def set_recognition(
     return practice
 
 
-def archive(session: Session, practice_id: uuid.UUID, *, policy: AccessPolicy, if_match: str | None) -> Practice:
+def archive(session: Session, practice_id: PracticeRef, *, policy: AccessPolicy, if_match: str | None) -> Practice:
     return transition(session, practice_id, Status.ARCHIVED, policy=policy, if_match=if_match, note="gearchiveerd")
 
 
-def delete(session: Session, practice_id: uuid.UUID, *, policy: AccessPolicy, if_match: str | None) -> None:
+def delete(session: Session, practice_id: PracticeRef, *, policy: AccessPolicy, if_match: str | None) -> None:
     practice = _writable(session, practice_id, policy)
     policy.require_delete(practice)
     _check_match(practice, if_match)
@@ -221,13 +236,14 @@ def delete(session: Session, practice_id: uuid.UUID, *, policy: AccessPolicy, if
         practice.id,
         {"slug": practice.slug, "title": practice.title, "version": practice.version},
     )
+    deleted_id = practice.id
     session.delete(practice)
     session.flush()
-    index_tasks.enqueue(session, DocKind.PRACTICE, [practice_id])
+    index_tasks.enqueue(session, DocKind.PRACTICE, [deleted_id])
 
 
-def _writable(session: Session, practice_id: uuid.UUID, policy: AccessPolicy) -> Practice:
-    practice = repo.get_for_update(session, practice_id)
+def _writable(session: Session, practice_id: PracticeRef, policy: AccessPolicy) -> Practice:
+    practice = repo.get_for_update(session, resolve(session, practice_id))
     # Outsiders learn nothing: a practice they may not read does not exist for them.
     if practice is None or not policy.can_read(practice):
         raise NotFound("no practice with this id", field="id")
@@ -250,7 +266,7 @@ def _bump(session: Session, practice: Practice, *, note: str | None) -> None:
 
 
 def _record_version(session: Session, practice: Practice, *, note: str | None) -> None:
-    snapshot = to_read(practice).model_dump(mode="json")
+    snapshot = PracticeRead.model_validate(practice).model_dump(mode="json")
     session.add(
         PracticeVersion(
             practice_id=practice.id,
@@ -307,8 +323,7 @@ def _resolve(session: Session, finder: Any, slug: str | None, field: str) -> Any
     return found
 
 
-def _free_slug(session: Session, title: str) -> str:
-    base = directory.slugify(title)
+def _free_slug(session: Session, base: str) -> str:
     slug, n = base, 1
     while repo.slug_taken(session, slug):
         n += 1

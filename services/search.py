@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
+from core.errors import InvalidInput
 from core.vocab import Status
 from indexing.documents import INDEXED_SECTIONS
 from indexing.highlight import QueryTerms, Snippet, make_snippet
 from indexing.index import FieldIn, IndexFilter
 from indexing.search import DocumentHit, HybridSearcher, QueryVectors, SearchMode
+from schemas.practices import PracticeSummary
+from schemas.search import Highlight, SearchHit, SearchResponse
+from services import practices as practices_service
 from services.access import AccessPolicy
+from services.gaps import count_if_weak
 from storage.models import Practice
 from storage.repositories import directory
 from storage.repositories import practices as repo
@@ -87,6 +93,38 @@ def _snippet(practice: Practice, hit: DocumentHit, terms: QueryTerms) -> tuple[s
     return first or (hit.section, Snippet(practice.summary[:300], []))
 
 
+def search_practices(
+    session: Session,
+    searcher: HybridSearcher,
+    policy: AccessPolicy,
+    query: str,
+    filters: PracticeFilters,
+    *,
+    limit: int,
+    offset: int,
+    mode: SearchMode,
+) -> SearchResponse:
+    """The search use case: hits as the API and the pages show them; a weak first page counts as a gap."""
+    if not query.strip():
+        raise InvalidInput("the query is empty", field="q")
+    vectors = searcher.encode(query, mode)
+    hits = search(session, searcher, policy, query, filters, limit=limit, offset=offset, mode=mode, vectors=vectors)
+    if vectors.dense is not None and offset == 0:
+        count_if_weak(session, searcher, [h.practice for h in hits], vectors.dense, filters, kind="search")
+    return SearchResponse(query=query, mode=mode.value, hits=[to_search_hit(h) for h in hits])
+
+
+def to_search_hit(hit: PracticeHit) -> SearchHit:
+    return SearchHit(
+        practice=PracticeSummary.model_validate(hit.practice),
+        score=hit.score,
+        section=hit.section,
+        sections=list(hit.sections),
+        snippet=hit.snippet.text,
+        highlights=[Highlight(start=s, end=e) for s, e in hit.snippet.highlights],
+    )
+
+
 def search(
     session: Session,
     searcher: HybridSearcher,
@@ -110,6 +148,14 @@ def boost_applied(session: Session, hits: list[PracticeHit]) -> list[PracticeHit
     counts = questions_repo.application_counts(session, [h.practice.id for h in hits])
     boosted = [replace(h, score=h.score * (1 + APPLIED_BOOST * math.log1p(counts.get(h.practice.id, 0)))) for h in hits]
     return sorted(boosted, key=lambda h: -h.score)
+
+
+def similar_to(
+    session: Session, searcher: HybridSearcher, policy: AccessPolicy, ref: uuid.UUID | str, *, limit: int
+) -> list[SearchHit]:
+    """More like this: published practices close to the one named, as the API shows hits."""
+    practice = practices_service.find(session, ref, policy)
+    return [to_search_hit(h) for h in similar(session, searcher, policy, practice, limit=limit)]
 
 
 def similar(

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.errors import InvalidInput
 from core.vocab import SECTIONS, Status
-from schemas.practices import PracticeCreate
+from schemas.practices import PracticeCreate, PracticeRead
 from services import practices as practice_service
 from services.access import SYSTEM, AccessPolicy
 from storage.models import Community, CommunityMember, Organisation, Person, Practice, PracticeVersion
@@ -267,11 +267,11 @@ def export_records(session: Session) -> Iterator[dict[str, Any]]:
             "members": [{"person": m.person.slug, "role": m.role} for m in community.members],
         }
     for practice_id in repo.all_ids(session):
-        practice = repo.get(session, practice_id)
+        practice = repo.get(session, practice_id, _SYSTEM.practice_clause())
         assert practice is not None
         yield {
             "type": "practice",
-            "practice": practice_service.to_read(practice).model_dump(mode="json"),
+            "practice": PracticeRead.model_validate(practice).model_dump(mode="json"),
             "versions": [
                 {
                     "version": v.version,

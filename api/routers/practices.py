@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
@@ -10,15 +9,8 @@ from fastapi import APIRouter, Header, Query, Response, status
 from api.deps import PolicyDep, SearcherDep, SessionDep
 from api.errors import ERROR_RESPONSES
 from api.ratelimit import WriteLimited
-from api.routers.common import (
-    FiltersDep,
-    decode_cursor,
-    encode_cursor,
-    find_practice,
-    resolve_id,
-    to_search_hit,
-)
-from core.errors import InvalidInput, NotFound, PreconditionRequired
+from api.routers.common import FiltersDep, RefPath, decode_cursor, encode_cursor
+from core.errors import PreconditionRequired
 from schemas.directory import Page
 from schemas.practices import (
     PracticeCreate,
@@ -33,7 +25,6 @@ from schemas.search import SearchHit
 from services import practices as service
 from services import search as search_service
 from storage.models import Practice
-from storage.repositories import practices as repo
 
 router = APIRouter(prefix="/practices", tags=["practices"], responses=ERROR_RESPONSES)
 IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag of the version you read.")]
@@ -41,7 +32,7 @@ IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag of 
 
 def _with_etag(response: Response, practice: Practice) -> PracticeRead:
     response.headers["ETag"] = service.etag(practice)
-    return service.to_read(practice)
+    return PracticeRead.model_validate(practice)
 
 
 @router.get("", response_model=Page[PracticeSummary])
@@ -53,8 +44,7 @@ def list_practices(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[PracticeSummary]:
     """List practices you may read, newest first, with filters and cursor pagination."""
-    rows, after = repo.page(session, filters, policy.practice_clause(), after=decode_cursor(cursor), limit=limit)
-    items = [PracticeSummary.model_validate(service.to_read(p).model_dump()) for p in rows]
+    items, after = service.page(session, filters, policy, after=decode_cursor(cursor), limit=limit)
     return Page[PracticeSummary](items=items, next_cursor=encode_cursor(after))
 
 
@@ -66,19 +56,19 @@ def create_practice(
     practice = service.create(session, data, policy=policy)
     response.headers["ETag"] = service.etag(practice)
     response.headers["Location"] = f"/api/v1/practices/{practice.id}"
-    return service.to_read(practice)
+    return PracticeRead.model_validate(practice)
 
 
 @router.get("/{ref}", response_model=PracticeRead)
-def get_practice(ref: str, session: SessionDep, policy: PolicyDep, response: Response) -> PracticeRead:
+def get_practice(ref: RefPath, session: SessionDep, policy: PolicyDep, response: Response) -> PracticeRead:
     """One practice by id or slug; its ETag is needed to change it."""
-    practice = find_practice(session, ref, policy)
+    practice = service.find(session, ref, policy)
     return _with_etag(response, practice)
 
 
 @router.patch("/{ref}", response_model=PracticeRead)
 def update_practice(
-    ref: str,
+    ref: RefPath,
     data: PracticeUpdate,
     session: SessionDep,
     policy: PolicyDep,
@@ -89,13 +79,13 @@ def update_practice(
     """Change some fields. Requires `If-Match` with the ETag you read; a stale one gets 412 and changes nothing."""
     if if_match is None:
         raise PreconditionRequired("send If-Match with the ETag of the version you changed", field="If-Match")
-    practice = service.update(session, resolve_id(session, ref), data, if_match=if_match, policy=policy)
+    practice = service.update(session, ref, data, if_match=if_match, policy=policy)
     return _with_etag(response, practice)
 
 
 @router.post("/{ref}/status", response_model=PracticeRead)
 def change_status(
-    ref: str,
+    ref: RefPath,
     data: StatusChange,
     session: SessionDep,
     policy: PolicyDep,
@@ -104,15 +94,13 @@ def change_status(
     if_match: IfMatch = None,
 ) -> PracticeRead:
     """Move along the workflow draft → in_review → published → archived; only curators publish."""
-    practice = service.transition(
-        session, resolve_id(session, ref), data.status, policy=policy, if_match=if_match, note=data.note
-    )
+    practice = service.transition(session, ref, data.status, policy=policy, if_match=if_match, note=data.note)
     return _with_etag(response, practice)
 
 
 @router.put("/{ref}/recognition", response_model=PracticeRead)
 def set_recognition(
-    ref: str,
+    ref: RefPath,
     data: RecognitionChange,
     session: SessionDep,
     policy: PolicyDep,
@@ -121,15 +109,12 @@ def set_recognition(
     if_match: IfMatch = None,
 ) -> PracticeRead:
     """Set the recognition level with an explanation and a re-assessment date (curators of its community)."""
-    reassess = datetime.combine(data.reassess_at, time(), UTC) if data.reassess_at else None
-    if reassess is not None and reassess <= datetime.now(UTC):
-        raise InvalidInput("the re-assessment date must lie in the future", field="reassess_at")
     practice = service.set_recognition(
         session,
-        resolve_id(session, ref),
+        ref,
         data.level,
         explanation=data.explanation,
-        reassess_at=reassess,
+        reassess_on=data.reassess_at,
         policy=policy,
         if_match=if_match,
     )
@@ -138,7 +123,7 @@ def set_recognition(
 
 @router.post("/{ref}/archive", response_model=PracticeRead)
 def archive_practice(
-    ref: str,
+    ref: RefPath,
     session: SessionDep,
     policy: PolicyDep,
     response: Response,
@@ -146,62 +131,42 @@ def archive_practice(
     if_match: IfMatch = None,
 ) -> PracticeRead:
     """Archive a practice: it stays readable with its history but leaves search."""
-    practice = service.archive(session, resolve_id(session, ref), policy=policy, if_match=if_match)
+    practice = service.archive(session, ref, policy=policy, if_match=if_match)
     return _with_etag(response, practice)
 
 
 @router.delete("/{ref}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_practice(
-    ref: str,
+    ref: RefPath,
     session: SessionDep,
     policy: PolicyDep,
     _limit: WriteLimited,
     if_match: IfMatch = None,
 ) -> Response:
     """Delete a practice with its history; it leaves the index with the next worker run."""
-    service.delete(session, resolve_id(session, ref), policy=policy, if_match=if_match)
+    service.delete(session, ref, policy=policy, if_match=if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/{ref}/versions", response_model=list[PracticeVersionRead])
-def list_versions(ref: str, session: SessionDep, policy: PolicyDep) -> list[PracticeVersionRead]:
+def list_versions(ref: RefPath, session: SessionDep, policy: PolicyDep) -> list[PracticeVersionRead]:
     """Every kept version of a practice, newest first."""
-    practice = find_practice(session, ref, policy)
-    return [
-        PracticeVersionRead(
-            version=v.version,
-            created_at=v.created_at,
-            note=v.note,
-            practice=PracticeRead.model_validate(v.snapshot),
-        )
-        for v in repo.versions(session, practice.id)
-    ]
+    return service.versions(session, ref, policy)
 
 
 @router.get("/{ref}/versions/{version}", response_model=PracticeVersionRead)
-def get_version(ref: str, version: int, session: SessionDep, policy: PolicyDep) -> PracticeVersionRead:
+def get_version(ref: RefPath, version: int, session: SessionDep, policy: PolicyDep) -> PracticeVersionRead:
     """One kept version of a practice."""
-    practice = find_practice(session, ref, policy)
-    for v in repo.versions(session, practice.id):
-        if v.version == version:
-            return PracticeVersionRead(
-                version=v.version,
-                created_at=v.created_at,
-                note=v.note,
-                practice=PracticeRead.model_validate(v.snapshot),
-            )
-    raise NotFound(f"practice has no version {version}", field="version")
+    return service.version(session, ref, version, policy)
 
 
 @router.get("/{ref}/similar", response_model=list[SearchHit])
 def similar_practices(
-    ref: str,
+    ref: RefPath,
     session: SessionDep,
     policy: PolicyDep,
     searcher: SearcherDep,
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> list[SearchHit]:
     """More like this: published practices close to this one."""
-    practice = find_practice(session, ref, policy)
-    hits = search_service.similar(session, searcher, policy, practice, limit=limit)
-    return [to_search_hit(h) for h in hits]
+    return search_service.similar_to(session, searcher, policy, ref, limit=limit)

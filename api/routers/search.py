@@ -8,12 +8,10 @@ from fastapi import APIRouter, Query
 
 from api.deps import PolicyDep, SearcherDep, SessionDep
 from api.errors import ERROR_RESPONSES
-from api.routers.common import FiltersDep, to_search_hit
-from core.errors import InvalidInput
+from api.routers.common import FiltersDep
 from indexing.search import SearchMode
 from schemas.search import SearchResponse
 from services import search as service
-from services.gaps import count_if_weak
 
 router = APIRouter(tags=["search"], responses=ERROR_RESPONSES)
 
@@ -30,10 +28,4 @@ def search(
     mode: Annotated[SearchMode, Query(description="Both legs fused (default), or one leg alone.")] = SearchMode.HYBRID,
 ) -> SearchResponse:
     """Published practices most related to `q`: dense and lexical legs fused, grouped per practice."""
-    if not q.strip():
-        raise InvalidInput("the query is empty", field="q")
-    vectors = searcher.encode(q, mode)
-    hits = service.search(session, searcher, policy, q, filters, limit=limit, offset=offset, mode=mode, vectors=vectors)
-    if vectors.dense is not None and offset == 0:
-        count_if_weak(session, searcher, [h.practice for h in hits], vectors.dense, filters, kind="search")
-    return SearchResponse(query=q, mode=mode.value, hits=[to_search_hit(h) for h in hits])
+    return service.search_practices(session, searcher, policy, q, filters, limit=limit, offset=offset, mode=mode)

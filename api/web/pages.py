@@ -8,13 +8,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import AccountDep, PolicyDep, SearcherDep, SessionDep
-from api.routers.common import FiltersDep, find_practice
+from api.routers.common import FiltersDep
 from api.web.templating import templates
 from core.vocab import SECTIONS
 from indexing.search import SearchMode
+from schemas.practices import PracticeRead
 from services import auth
+from services import practices as practice_service
 from services import search as search_service
-from services.practices import to_read
 from storage.models import Account
 from storage.repositories import questions as questions_repo
 
@@ -48,11 +49,11 @@ def home(
 def practice_page(
     request: Request, ref: str, session: SessionDep, policy: PolicyDep, account: AccountDep, searcher: SearcherDep
 ) -> HTMLResponse:
-    practice = find_practice(session, ref, policy)
+    practice = practice_service.find(session, ref, policy)
     similar = search_service.similar(session, searcher, policy, practice, limit=5)
     shown = policy.visible_profiles()
     context = {
-        "p": to_read(practice),
+        "p": PracticeRead.model_validate(practice),
         "similar": similar,
         "sections": SECTIONS,
         "applications": questions_repo.applications_of(session, [practice.id]),

@@ -69,6 +69,28 @@ class Practice(Base):
     def tag_values(self, kind: str) -> list[str]:
         return sorted(t.value for t in self.tags if t.kind == kind)
 
+    # Read views for the schemas (``PracticeRead.model_validate(practice)``): one mapping, no hand-written copy.
+    @property
+    def themes(self) -> list[str]:
+        return self.tag_values("theme")
+
+    @property
+    def legal_frames(self) -> list[str]:
+        return self.tag_values("legal_frame")
+
+    @property
+    def author_people(self) -> list[Person]:
+        return [a.person for a in self.authors]
+
+    @property
+    def recognition(self) -> dict[str, object]:
+        return {
+            "level": self.recognition_level,
+            "explanation": self.recognition_explanation,
+            "assessed_at": self.recognition_assessed_at,
+            "reassess_at": self.recognition_reassess_at,
+        }
+
 
 class PracticeAuthor(Base):
     __tablename__ = "practice_authors"

@@ -38,11 +38,16 @@ class Cursor:
     id: uuid.UUID
 
 
-def get(session: Session, practice_id: uuid.UUID, access: ColumnElement[bool] | None = None) -> Practice | None:
-    query = select(Practice).where(Practice.id == practice_id).options(*_FULL)
-    if access is not None:
-        query = query.where(access)
-    return session.scalar(query)
+def get(session: Session, practice_id: uuid.UUID, access: ColumnElement[bool]) -> Practice | None:
+    return session.scalar(select(Practice).where(Practice.id == practice_id, access).options(*_FULL))
+
+
+def get_by_slug(session: Session, slug: str, access: ColumnElement[bool]) -> Practice | None:
+    return session.scalar(select(Practice).where(Practice.slug == slug, access).options(*_FULL))
+
+
+def id_by_slug(session: Session, slug: str) -> uuid.UUID | None:
+    return session.scalar(select(Practice.id).where(Practice.slug == slug))
 
 
 def get_for_update(session: Session, practice_id: uuid.UUID) -> Practice | None:

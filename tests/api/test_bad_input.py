@@ -118,7 +118,7 @@ def test_bad_and_unknown_ids(client: TestClient, runtime: Runtime, method: str) 
             return client.patch(f"/api/v1/practices/{ref}", json={"title": "x"}, headers={"If-Match": "*"})
         return getattr(client, method)(f"/api/v1/practices/{ref}")
 
-    assert_problem(call("Not A Valid Id!"), 422, "id")
+    assert_problem(call("Not A Valid Id!"), 422, "ref")  # the path parameter, as the OpenAPI names it
     assert_problem(call("00000000-0000-0000-0000-000000000000"), 404, "id")
     assert_problem(call("bestaat-niet"), 404, "id")
     assert state(runtime) == (0, 0, 0)
@@ -129,9 +129,22 @@ def test_bad_and_unknown_ids(client: TestClient, runtime: Runtime, method: str) 
     [
         ({"cursor": "not-a-cursor"}, "cursor"),
         ({"cursor": "eyJ0IjogMX0"}, "cursor"),  # valid base64 of a wrong object
-        ({"cursor": "eyJ0IjogIjAwMDEtMDEtMDFUMDA6MDA6MDArMTQ6MDAiLCAiaSI6ICIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDEifQ"}, "cursor"),  # before the year 1 in UTC
-        ({"cursor": "eyJ0IjogIjk5OTktMTItMzFUMjM6NTk6NTktMjM6NTkiLCAiaSI6ICIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDEifQ"}, "cursor"),  # after the year 9999 in UTC
-        ({"cursor": "eyJ0IjogIjIwMjYtMDEtMDFUMDA6MDA6MDArMDA6MDAiLCAiaSI6IDV9"}, "cursor"),  # an id that is not a string
+        (
+            {
+                "cursor": "eyJ0IjogIjAwMDEtMDEtMDFUMDA6MDA6MDArMTQ6MDAiLCAiaSI6ICIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDEifQ"
+            },
+            "cursor",
+        ),  # before the year 1 in UTC
+        (
+            {
+                "cursor": "eyJ0IjogIjk5OTktMTItMzFUMjM6NTk6NTktMjM6NTkiLCAiaSI6ICIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDEifQ"
+            },
+            "cursor",
+        ),  # after the year 9999 in UTC
+        (
+            {"cursor": "eyJ0IjogIjIwMjYtMDEtMDFUMDA6MDA6MDArMDA6MDAiLCAiaSI6IDV9"},
+            "cursor",
+        ),  # an id that is not a string
         ({"theme": "astrologie"}, "theme[0]"),
         ({"status": "secret"}, "status[0]"),
         ({"limit": 0}, "limit"),
