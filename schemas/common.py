@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 
 class Schema(BaseModel):
@@ -13,10 +14,30 @@ class Schema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+# Control characters other than tab and line breaks: never meaningful in a practice, and PostgreSQL refuses
+# NUL in text while SQLite would store it. Rejected in every input model and free-text query parameter.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NO_CONTROL_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+
+def _reject_control(value: Any) -> Any:
+    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        raise ValueError("contains a control character")
+    if isinstance(value, list):
+        for item in value:
+            _reject_control(item)
+    return value
+
+
 class InputSchema(BaseModel):
-    """Input models: unknown fields are an error, never silently ignored."""
+    """Input models: unknown fields are an error, never silently ignored; no control characters in any text."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        return _reject_control(value)
 
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"

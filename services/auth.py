@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from core.errors import InvalidInput, NotFound, Unauthorized
+from schemas.common import CONTROL_CHARACTERS
 from services import audit
 from services.access import Viewer
 from storage.base import utcnow
@@ -58,8 +59,10 @@ def create_account(
     session: Session, *, email: str, name: str, password: str | None, is_admin: bool, actor: uuid.UUID | None = None
 ) -> Account:
     email = email.strip().lower()
-    if "@" not in email or len(email) > 254:
+    if "@" not in email or len(email) > 254 or CONTROL_CHARACTERS.search(email):
         raise InvalidInput("not an email address", field="email")
+    if not name.strip() or len(name) > 200 or CONTROL_CHARACTERS.search(name):
+        raise InvalidInput("a name of 1 to 200 characters, without control characters", field="name")
     if session.scalar(select(Account.id).where(Account.email == email)):
         raise InvalidInput("an account with this email exists", field="email")
     from storage.repositories import directory

@@ -10,6 +10,7 @@ from api.deps import PolicyDep, SearcherDep, SessionDep
 from api.errors import ERROR_RESPONSES
 from api.routers.common import FiltersDep
 from indexing.search import SearchMode
+from schemas.common import NO_CONTROL_PATTERN
 from schemas.search import SearchResponse
 from services import search as service
 
@@ -22,7 +23,15 @@ def search(
     policy: PolicyDep,
     searcher: SearcherDep,
     filters: FiltersDep,
-    q: Annotated[str, Query(min_length=1, max_length=2000, description="Question or keywords, Dutch or English.")],
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=2000,
+            pattern=NO_CONTROL_PATTERN,
+            description="Question or keywords, Dutch or English.",
+        ),
+    ],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
     offset: Annotated[int, Query(ge=0, le=200)] = 0,
     mode: Annotated[SearchMode, Query(description="Both legs fused (default), or one leg alone.")] = SearchMode.HYBRID,
