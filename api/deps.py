@@ -15,6 +15,7 @@ from indexing.search import HybridSearcher
 from services import auth
 from services.access import ANONYMOUS, AccessPolicy, Viewer
 from services.runtime import Runtime
+from storage.database import unit_of_work
 from storage.models import Account
 
 SESSION_COOKIE = "praktijkbank_sessie"
@@ -36,17 +37,10 @@ def get_session(request: Request, runtime: RuntimeDep) -> Iterator[Session]:
 
     The commit happens before the response is sent, so a 2xx always means the write is durable.
     """
-    session = runtime.sessions()
-    try:
+    with unit_of_work(runtime.sessions) as session:
         yield session
-        session.commit()
-        if request.method not in ("GET", "HEAD"):
-            runtime.worker.wake()  # index tasks were committed with the write
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    if request.method not in SAFE_METHODS:
+        runtime.worker.wake()  # index tasks were committed with the write
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -16,17 +16,17 @@ logger = logging.getLogger(__name__)
 PROBLEM_BASE = "https://praktijkbank.nl/problems/"
 PROBLEM_JSON = "application/problem+json"
 
-_TITLES = {
-    400: "Ongeldig verzoek",
-    401: "Niet aangemeld",
-    403: "Geen toegang",
-    404: "Niet gevonden",
-    405: "Methode niet toegestaan",
-    406: "Niet aanvaardbaar",
-    413: "Verzoek te groot",
-    415: "Mediatype niet ondersteund",
-    422: "Ongeldige invoer",
-    429: "Te veel verzoeken",
+_TITLES = {  # in English, like every detail: one language per response (pages speak Dutch)
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
 }
 
 
@@ -43,7 +43,7 @@ def problem(
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + (slug or str(status)),
-        "title": title or _TITLES.get(status, "Fout"),
+        "title": title or _TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
     }
@@ -126,7 +126,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {
         "model": None,
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        "description": _TITLES.get(status, "Fout"),
+        "description": _TITLES.get(status, "Error"),
     }
     for status in (400, 401, 403, 404, 409, 412, 413, 422, 428, 429)
 }

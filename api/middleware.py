@@ -56,7 +56,7 @@ class BodySizeLimit:
         body = json.dumps(
             {
                 "type": "https://praktijkbank.nl/problems/body-too-large",
-                "title": "Verzoek te groot",
+                "title": "Request too large",
                 "status": 413,
                 "detail": f"the request body is larger than {self.max_bytes} bytes",
                 "instance": scope.get("path"),

@@ -32,11 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core.settings import BUNDLED_MODEL, DEFAULT_MODEL, Settings  # noqa: E402
-from indexing.embedder import Embedder, load_embedder  # noqa: E402
-from indexing.lexical import LEXICAL_SCHEME, LexicalEncoder  # noqa: E402
-from indexing.search import FusionWeights, SearchMode, weights_for  # noqa: E402
-from services.evaluation import (  # noqa: E402
+from benchmarks.evaluation import (  # noqa: E402
     CachedEmbedder,
     Collection,
     Indexed,
@@ -48,6 +44,10 @@ from services.evaluation import (  # noqa: E402
     run_queries,
     score,
 )
+from core.settings import BUNDLED_MODEL, DEFAULT_MODEL, Settings  # noqa: E402
+from indexing.embedder import Embedder, load_embedder  # noqa: E402
+from indexing.lexical import LEXICAL_SCHEME, LexicalEncoder  # noqa: E402
+from indexing.search import FusionWeights, SearchMode, weights_for  # noqa: E402
 from services.runtime import Runtime  # noqa: E402
 
 SHARED_EVAL = ROOT.parent / "shared" / "eval"

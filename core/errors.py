@@ -7,7 +7,7 @@ from typing import Any
 
 class PraktijkbankError(Exception):
     status: int = 500
-    title: str = "Interne fout"
+    title: str = "Internal error"
     type_slug: str = "internal"
 
     def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
@@ -19,13 +19,13 @@ class PraktijkbankError(Exception):
 
 class NotFound(PraktijkbankError):
     status = 404
-    title = "Niet gevonden"
+    title = "Not found"
     type_slug = "not-found"
 
 
 class InvalidInput(PraktijkbankError):
     status = 422
-    title = "Ongeldige invoer"
+    title = "Invalid input"
     type_slug = "invalid-input"
 
 
@@ -37,19 +37,19 @@ class Conflict(PraktijkbankError):
 
 class PreconditionFailed(PraktijkbankError):
     status = 412
-    title = "Versie is verouderd"
+    title = "Stale version"
     type_slug = "precondition-failed"
 
 
 class PreconditionRequired(PraktijkbankError):
     status = 428
-    title = "If-Match ontbreekt"
+    title = "If-Match required"
     type_slug = "precondition-required"
 
 
 class IndexUnavailable(PraktijkbankError):
     status = 503
-    title = "Zoekindex niet beschikbaar"
+    title = "Search index unavailable"
     type_slug = "index-unavailable"
 
 
@@ -57,23 +57,23 @@ class IndexMismatch(PraktijkbankError):
     """The index was built with another model or dimension than the one configured."""
 
     status = 503
-    title = "Zoekindex past niet bij het model"
+    title = "Search index built with another model"
     type_slug = "index-mismatch"
 
 
 class Unauthorized(PraktijkbankError):
     status = 401
-    title = "Niet aangemeld"
+    title = "Not signed in"
     type_slug = "unauthorized"
 
 
 class Forbidden(PraktijkbankError):
     status = 403
-    title = "Geen toegang"
+    title = "Forbidden"
     type_slug = "forbidden"
 
 
 class TooManyRequests(PraktijkbankError):
     status = 429
-    title = "Te veel verzoeken"
+    title = "Too many requests"
     type_slug = "rate-limited"

@@ -51,6 +51,7 @@ def weights_for(model: str, configured: dict[str, tuple[float, float]] | None, r
 class QueryVectors:
     dense: list[float] | None
     sparse: SparseVec | None
+    language: str | None = None  # guessed once per query; it picks the stemmer and the fusion weights
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,10 @@ class HybridSearcher:
 
     def encode(self, text: str, mode: SearchMode = SearchMode.HYBRID) -> QueryVectors:
         """The query's vectors, to reuse for several searches. Calls the model: run it off the event loop."""
+        language = guess_language(text)
         dense = self.embedder.embed_query(text) if mode != SearchMode.LEXICAL else None
-        sparse = self.lexical.query(text) if mode != SearchMode.DENSE else None
-        return QueryVectors(dense, sparse)
+        sparse = self.lexical.query(text, language) if mode != SearchMode.DENSE else None
+        return QueryVectors(dense, sparse, language)
 
     def search(
         self,
@@ -101,7 +103,7 @@ class HybridSearcher:
         encoded = vectors or self.encode(text, mode)
         dense = encoded.dense if mode != SearchMode.LEXICAL else None
         sparse = encoded.sparse if mode != SearchMode.DENSE else None
-        language = guess_language(text)
+        language = encoded.language
         weights = self.weights.for_language(language) if mode == SearchMode.HYBRID else (1.0, 1.0)
         return self._run(language, dense, sparse, flt, limit=limit, offset=offset, weights=weights)
 
@@ -109,9 +111,9 @@ class HybridSearcher:
         """'More like this': the mean of the document's own chunk vectors, plus its words, itself excluded."""
         vectors = self.index.vectors_of(doc_id)
         dense = _normalized_mean(vectors) if vectors else self.embedder.embed_query(text)
-        sparse = self.lexical.query(text)
-        flt = flt.excluding(FieldIn("doc_id", (str(doc_id),)))
         language = guess_language(text)
+        sparse = self.lexical.query(text, language)
+        flt = flt.excluding(FieldIn("doc_id", (str(doc_id),)))
         return self._run(
             language, dense, sparse, flt, limit=limit, offset=0, weights=self.weights.for_language(language)
         )

@@ -249,7 +249,7 @@ def owners_of(practice: Practice) -> set[uuid.UUID]:
 
 class InvalidTransition(Forbidden):
     status = 409
-    title = "Statusovergang niet mogelijk"
+    title = "Status change not allowed"
     type_slug = "invalid-transition"
 
 

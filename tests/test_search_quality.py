@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.evaluation import index_collection, load_beir, run_queries, score
 from core.settings import BUNDLED_MODEL, PROJECT_ROOT
 from indexing.embedder import Embedder, load_embedder
 from indexing.search import SearchMode
-from services.evaluation import index_collection, load_beir, run_queries, score
 from services.runtime import Runtime
 from tests.conftest import BACKEND, SEED_DIR, PgDatabases, make_database_url, make_settings
 

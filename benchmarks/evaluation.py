@@ -285,7 +285,7 @@ class CachedEmbedder:
 
     def _path(self) -> Path:
         assert self._folder is not None
-        return self._folder / (hashlib.sha1(self.name.encode()).hexdigest()[:16] + ".json")  # noqa: S324
+        return self._folder / (hashlib.sha1(self.name.encode()).hexdigest()[:16] + ".json")
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         missing = [t for t in dict.fromkeys(texts) if t not in self._memory]
