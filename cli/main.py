@@ -202,13 +202,24 @@ def reindex(data_dir: Path | None) -> None:
 @data_dir_option
 def status(data_dir: Path | None) -> None:
     """How many practices and questions SQL holds, how many the index holds, and the queue between them."""
+    from core.errors import IndexUnavailable
     from services.index_source import index_status
 
-    with _runtime(_settings(data_dir)) as runtime, runtime.database.unit_of_work() as session:
-        state = index_status(session, runtime.index)
-    click.echo(f"model: {runtime.embedder.name}")
+    settings = _settings(data_dir)
+    try:
+        with _runtime(settings) as runtime, runtime.database.unit_of_work() as session:
+            state = index_status(session, runtime.index)
+            model = runtime.embedder.name
+        index = _counts(state.in_index) if state.in_index is not None else "did not answer (see the log)"
+    except IndexUnavailable as exc:
+        # The embedded index belongs to a running service: SQL answers, and the service's /readyz has the rest.
+        with _database(data_dir) as database, database.unit_of_work() as session:
+            state = index_status(session, None)
+        model = settings.embedding_model
+        index = f"{exc.detail}; ask the service: curl http://{settings.host}:{settings.port}/readyz"
+    click.echo(f"model: {model}")
     click.echo(f"database: {_counts(state.in_sql)}")
-    click.echo("index: " + (_counts(state.in_index) if state.in_index is not None else "unavailable"))
+    click.echo(f"index: {index}")
     click.echo(f"pending index tasks: {state.backlog.pending} ({state.backlog.failing} failing)")
 
 

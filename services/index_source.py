@@ -93,12 +93,15 @@ class IndexStatus:
         return self.backlog.pending > 0
 
 
-def index_status(session: Session, index: VectorIndex) -> IndexStatus:
+def index_status(session: Session, index: VectorIndex | None) -> IndexStatus:
+    """Counts per kind in SQL and (when an index is given and answers) in the index."""
     in_sql = {
         DocKind.PRACTICE: repo.total(session),
         DocKind.QUESTION: int(session.scalar(select(func.count()).select_from(Question)) or 0),
     }
-    in_index: dict[DocKind, int] | None
+    in_index: dict[DocKind, int] | None = None
+    if index is None:
+        return IndexStatus(in_sql, None, index_tasks.backlog(session))
     try:
         in_index = {kind: index.count(IndexFilter((FieldIn("doc_type", (kind.value,)),))) for kind in DocKind}
     except Exception:  # any engine failure: the caller reports the index as unavailable; the log has the detail
