@@ -140,6 +140,18 @@ def seed(runtime: Runtime, folder: Path = SEED_DIR) -> int:  # practices and, wh
     return report.created
 
 
+@pytest.fixture(scope="module")
+def module_runtime(
+    tmp_path_factory: pytest.TempPathFactory, pg_databases: PgDatabases | None, embedder: Embedder
+) -> Iterator[Runtime]:
+    """A database and index of the test module's own, for modules that build a small world once."""
+    folder = tmp_path_factory.mktemp("module")
+    settings = make_settings(folder / "data", make_database_url(folder / "db", pg_databases), writes_per_minute=10_000)
+    rt = Runtime.build(settings, embedder=embedder)
+    yield rt
+    rt.close()
+
+
 @pytest.fixture(scope="session")
 def seeded_runtime(
     tmp_path_factory: pytest.TempPathFactory, pg_databases: PgDatabases | None, embedder: Embedder

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+from sqlalchemy.orm import Session
 
 from api.deps import PolicyDep, SearcherDep, SessionDep
 from api.errors import ERROR_RESPONSES
@@ -24,6 +26,7 @@ from schemas.practices import (
 from schemas.search import SearchHit
 from services import practices as service
 from services import search as search_service
+from services.access import AccessPolicy
 from storage.models import Practice
 
 router = APIRouter(prefix="/practices", tags=["practices"], responses=ERROR_RESPONSES)
@@ -33,6 +36,26 @@ IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag of 
 def _with_etag(response: Response, practice: Practice) -> PracticeRead:
     response.headers["ETag"] = service.etag(practice)
     return PracticeRead.model_validate(practice)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What every change of an existing practice takes: the unit of work, the caller's policy, the ETag the caller
+    read (`If-Match`), the response to put the new ETag on; the write rate limit is applied on the way in."""
+
+    session: Session
+    policy: AccessPolicy
+    response: Response
+    if_match: str | None
+
+
+def edit(
+    session: SessionDep, policy: PolicyDep, response: Response, _limit: WriteLimited, if_match: IfMatch = None
+) -> Edit:
+    return Edit(session, policy, response, if_match)
+
+
+EditDep = Annotated[Edit, Depends(edit)]
 
 
 @router.get("", response_model=Page[PracticeSummary])
@@ -67,84 +90,49 @@ def get_practice(ref: RefPath, session: SessionDep, policy: PolicyDep, response:
 
 
 @router.patch("/{ref}", response_model=PracticeRead)
-def update_practice(
-    ref: RefPath,
-    data: PracticeUpdate,
-    session: SessionDep,
-    policy: PolicyDep,
-    response: Response,
-    _limit: WriteLimited,
-    if_match: IfMatch = None,
-) -> PracticeRead:
+def update_practice(ref: RefPath, data: PracticeUpdate, edit: EditDep) -> PracticeRead:
     """Change some fields. Requires `If-Match` with the ETag you read; a stale one gets 412 and changes nothing."""
-    if if_match is None:
+    if edit.if_match is None:
         raise PreconditionRequired("send If-Match with the ETag of the version you changed", field="If-Match")
-    practice = service.update(session, ref, data, if_match=if_match, policy=policy)
-    return _with_etag(response, practice)
+    practice = service.update(edit.session, ref, data, if_match=edit.if_match, policy=edit.policy)
+    return _with_etag(edit.response, practice)
 
 
 @router.post("/{ref}/status", response_model=PracticeRead)
-def change_status(
-    ref: RefPath,
-    data: StatusChange,
-    session: SessionDep,
-    policy: PolicyDep,
-    response: Response,
-    _limit: WriteLimited,
-    if_match: IfMatch = None,
-) -> PracticeRead:
+def change_status(ref: RefPath, data: StatusChange, edit: EditDep) -> PracticeRead:
     """Move along the workflow draft → in_review → published → archived; only curators publish."""
-    practice = service.transition(session, ref, data.status, policy=policy, if_match=if_match, note=data.note)
-    return _with_etag(response, practice)
+    practice = service.transition(
+        edit.session, ref, data.status, policy=edit.policy, if_match=edit.if_match, note=data.note
+    )
+    return _with_etag(edit.response, practice)
 
 
 @router.put("/{ref}/recognition", response_model=PracticeRead)
-def set_recognition(
-    ref: RefPath,
-    data: RecognitionChange,
-    session: SessionDep,
-    policy: PolicyDep,
-    response: Response,
-    _limit: WriteLimited,
-    if_match: IfMatch = None,
-) -> PracticeRead:
+def set_recognition(ref: RefPath, data: RecognitionChange, edit: EditDep) -> PracticeRead:
     """Set the recognition level with an explanation and a re-assessment date (curators of its community)."""
     practice = service.set_recognition(
-        session,
+        edit.session,
         ref,
         data.level,
         explanation=data.explanation,
         reassess_on=data.reassess_at,
-        policy=policy,
-        if_match=if_match,
+        policy=edit.policy,
+        if_match=edit.if_match,
     )
-    return _with_etag(response, practice)
+    return _with_etag(edit.response, practice)
 
 
 @router.post("/{ref}/archive", response_model=PracticeRead)
-def archive_practice(
-    ref: RefPath,
-    session: SessionDep,
-    policy: PolicyDep,
-    response: Response,
-    _limit: WriteLimited,
-    if_match: IfMatch = None,
-) -> PracticeRead:
+def archive_practice(ref: RefPath, edit: EditDep) -> PracticeRead:
     """Archive a practice: it stays readable with its history but leaves search."""
-    practice = service.archive(session, ref, policy=policy, if_match=if_match)
-    return _with_etag(response, practice)
+    practice = service.archive(edit.session, ref, policy=edit.policy, if_match=edit.if_match)
+    return _with_etag(edit.response, practice)
 
 
 @router.delete("/{ref}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_practice(
-    ref: RefPath,
-    session: SessionDep,
-    policy: PolicyDep,
-    _limit: WriteLimited,
-    if_match: IfMatch = None,
-) -> Response:
+def delete_practice(ref: RefPath, edit: EditDep) -> Response:
     """Delete a practice with its history; it leaves the index with the next worker run."""
-    service.delete(session, ref, policy=policy, if_match=if_match)
+    service.delete(edit.session, ref, policy=edit.policy, if_match=edit.if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

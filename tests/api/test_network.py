@@ -5,18 +5,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.app import create_app
-from indexing.embedder import Embedder
 from services.runtime import Runtime
 from storage.database import unit_of_work
 from storage.models import KnowledgeGap, Person
-from tests.conftest import PgDatabases, bearer, make_account, make_database_url, make_settings
+from tests.conftest import bearer, make_account
 from tests.factories import practice_body
 
 
@@ -31,12 +29,9 @@ class Net:
 
 
 @pytest.fixture(scope="module")
-def net(
-    tmp_path_factory: pytest.TempPathFactory, pg_databases: PgDatabases | None, embedder: Embedder
-) -> Iterator[Net]:
-    folder: Path = tmp_path_factory.mktemp("network")
-    settings = make_settings(folder / "data", make_database_url(folder / "db", pg_databases), writes_per_minute=10_000)
-    runtime = Runtime.build(settings, embedder=embedder)
+def net(module_runtime: Runtime) -> Iterator[Net]:
+    runtime = module_runtime
+    settings = runtime.settings
     admin = bearer(make_account(runtime, "beheer@test.nl", "Beheer", admin=True))
     user = bearer(make_account(runtime, "wim@test.nl", "Wim Vragensteller"))
     with unit_of_work(runtime.sessions) as session:
@@ -122,7 +117,6 @@ def net(
         assert accepted.status_code == 200
         runtime.worker.drain()
         yield Net(client, runtime, admin, user, practices, question)
-    runtime.close()
 
 
 def ask(net: Net, question: str, headers: dict[str, str] | None = None, **extra: object) -> dict:

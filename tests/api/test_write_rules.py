@@ -50,7 +50,6 @@ def kring(
             url = f"/api/v1/communities/kring/members/{person}"
             assert client.put(url, json={"role": role}, headers=admin).status_code == 204
         yield Kring(client, runtime, admin, *(bearer(tokens[r]) for r in ("member", "curator", "outsider")))
-    runtime.close()
 
 
 def _community_practice(kring: Kring, slug: str, status: str = "published") -> str:
