@@ -19,11 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from core.errors import InvalidInput, NotFound, Unauthorized
+from schemas.accounts import Me, TokenCreate, TokenCreated, TokenRead
 from schemas.common import CONTROL_CHARACTERS
 from services import audit
 from services.access import Viewer
 from storage.base import utcnow
 from storage.models import Account, ApiToken, CommunityMember, Person, WebSession
+from storage.repositories import directory
 
 TOKEN_PREFIX = "pbk_"  # noqa: S105 - a marker that makes leaked tokens easy to scan for, not a secret
 SESSION_LIFETIME = timedelta(hours=12)
@@ -65,8 +67,6 @@ def create_account(
         raise InvalidInput("a name of 1 to 200 characters, without control characters", field="name")
     if session.scalar(select(Account.id).where(Account.email == email)):
         raise InvalidInput("an account with this email exists", field="email")
-    from storage.repositories import directory
-
     person = directory.ensure_person(session, name)
     if session.scalar(select(Account.id).where(Account.person_id == person.id)):
         raise InvalidInput(f"{name} already has an account", field="name")
@@ -112,6 +112,26 @@ def issue_token_for(session: Session, email: str, name: str, *, days: int = 90) 
     if account is None:
         raise NotFound(f"no account with email {email}", field="email")
     return issue_token(session, account, name, days=days)
+
+
+def create_token(session: Session, account: Account, data: TokenCreate) -> TokenCreated:
+    """A new personal API token; the answer holds the secret, once."""
+    issued = issue_token(session, account, data.name, days=data.expires_in_days)
+    return TokenCreated(**TokenRead.model_validate(issued.token).model_dump(), token=issued.secret)
+
+
+def me(session: Session, account: Account) -> Me:
+    """Who the caller is signed in as, and their communities with their role."""
+    person = person_of(session, account)
+    return Me(
+        person_id=person.id,
+        name=person.name,
+        email=account.email,
+        is_admin=account.is_admin,
+        communities=[
+            {"slug": c.slug, "name": c.name, "role": role} for c, role in directory.memberships_of(session, person.id)
+        ],
+    )
 
 
 def tokens_of(session: Session, account_id: uuid.UUID) -> list[ApiToken]:

@@ -11,7 +11,6 @@ from api.errors import ERROR_RESPONSES
 from api.ratelimit import WriteLimited
 from schemas.accounts import Me, TokenCreate, TokenCreated, TokenRead
 from services import auth
-from storage.repositories import directory
 
 router = APIRouter(prefix="/me", tags=["accounts"], responses=ERROR_RESPONSES)
 
@@ -19,15 +18,7 @@ router = APIRouter(prefix="/me", tags=["accounts"], responses=ERROR_RESPONSES)
 @router.get("", response_model=Me)
 def me(session: SessionDep, account: SignedInDep) -> Me:
     """Who you are signed in as, and your communities with your role."""
-    person = auth.person_of(session, account)
-    roles = directory.memberships_of(session, person.id)
-    return Me(
-        person_id=person.id,
-        name=person.name,
-        email=account.email,
-        is_admin=account.is_admin,
-        communities=[{"slug": c.slug, "name": c.name, "role": role} for c, role in roles],
-    )
+    return auth.me(session, account)
 
 
 @router.get("/tokens", response_model=list[TokenRead])
@@ -39,8 +30,7 @@ def list_tokens(session: SessionDep, account: SignedInDep) -> list[TokenRead]:
 @router.post("/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
 def create_token(data: TokenCreate, session: SessionDep, account: SignedInDep, _limit: WriteLimited) -> TokenCreated:
     """A new personal API token; the response holds the secret, once."""
-    issued = auth.issue_token(session, account, data.name, days=data.expires_in_days)
-    return TokenCreated(**TokenRead.model_validate(issued.token).model_dump(), token=issued.secret)
+    return auth.create_token(session, account, data)
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
