@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from core import logging as log_context
 from core.errors import PraktijkbankError
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ _TITLES = {
     415: "Mediatype niet ondersteund",
     422: "Ongeldige invoer",
     429: "Te veel verzoeken",
+    500: "Interne fout",
+    503: "Tijdelijk niet beschikbaar",
 }
 
 
@@ -35,6 +38,7 @@ def problem(
     detail: str,
     *,
     request: Request | None = None,
+    path: str | None = None,
     slug: str | None = None,
     title: str | None = None,
     errors: list[dict[str, str]] | None = None,
@@ -48,10 +52,15 @@ def problem(
         "detail": detail,
     }
     if request is not None:
-        body["instance"] = request.url.path
+        path = request.url.path
+    if path is not None:
+        body["instance"] = path
     if errors:
         body["errors"] = errors
     body.update({k: v for k, v in extra.items() if v is not None})
+    # The same id is in the X-Request-ID header and in every log line of this request (api.middleware).
+    if (rid := log_context.request_id.get()) is not None:
+        body["request_id"] = rid
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -110,16 +119,11 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     return problem(exc.status_code, detail, request=request, errors=errors, headers=getattr(exc, "headers", None))
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(500, "an unexpected error occurred; it has been logged", request=request)
-
-
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(PraktijkbankError, _domain)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, _unexpected)
+    # Unexpected exceptions are answered by api.middleware.RequestContext, which keeps the connection open.
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -128,5 +132,5 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         "description": _TITLES.get(status, "Fout"),
     }
-    for status in (400, 401, 403, 404, 409, 412, 413, 422, 428, 429)
+    for status in (400, 401, 403, 404, 409, 412, 413, 422, 428, 429, 500, 503)
 }

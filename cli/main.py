@@ -50,11 +50,15 @@ def serve(host: str | None, port: int | None, demo: bool, data_dir: Path | None)
     import uvicorn
 
     from api.app import create_app
+    from core import logging as structured
 
     settings = _settings(data_dir)
     if demo:
         settings = settings.model_copy(update={"demo_accounts": True})
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    structured.configure(json_lines=settings.log_format == "json", level=logging.getLogger().level)
+    # log_config=None: uvicorn keeps our handlers (one JSON line per event, with the request id)
+    app = create_app(settings)
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_config=None, access_log=False)
 
 
 def _runtime(settings: Settings, *, recreate_index: bool = False):  # type: ignore[no-untyped-def]
