@@ -10,10 +10,12 @@ from pathlib import Path
 from types import FrameType
 
 import click
+from sqlalchemy import Engine
 from tqdm import tqdm
 
 from core.settings import Settings
-from storage.database import refresh_statistics, unit_of_work
+from services import backup
+from storage.database import make_session_factory, refresh_statistics, unit_of_work
 from storage.repositories import index_tasks
 from storage.repositories import practices as repo
 
@@ -76,13 +78,20 @@ def _drain(runtime, total: int, desc: str) -> None:  # type: ignore[no-untyped-d
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @data_dir_option
 def import_(path: Path, data_dir: Path | None) -> None:
-    """Import practices from a folder of Markdown files or a JSONL file (an export, or authored records)."""
+    """Import practices from a folder of Markdown files or a JSONL file (authored records), or restore a full
+    backup made by `export` into an empty instance."""
     from services.transfer import import_records, read_records
 
     settings = _settings(data_dir)
+    records = list(read_records(path))
+    if records and backup.is_dump(records[0][1]):
+        broken = [f"{where}: {record}" for where, record in records if isinstance(record, ValueError)]
+        if broken:
+            raise click.ClickException("the backup is damaged: " + "; ".join(broken[:5]))
+        _restore(settings, [r for _, r in records if isinstance(r, dict)])
+        return
     runtime = _runtime(settings)
     try:
-        records = list(read_records(path))
         with (
             tqdm(total=len(records), desc="import", unit="record") as bar,
             unit_of_work(runtime.sessions) as session,
@@ -107,29 +116,69 @@ def import_(path: Path, data_dir: Path | None) -> None:
         sys.exit(1)
 
 
+def _restore(settings: Settings, records: list[dict[str, object]]) -> None:
+    """A full backup: every table in one transaction; the index is rebuilt from SQL by the worker afterwards."""
+    from core.errors import InvalidInput
+
+    engine = _engine(settings)
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            report = backup.restore(session, records)
+        refresh_statistics(engine)
+    except InvalidInput as exc:
+        raise click.ClickException(exc.detail) from None
+    finally:
+        engine.dispose()
+    click.echo("restored " + ", ".join(f"{n} {table}" for table, n in report.rows.items()))
+    click.echo(
+        f"{report.queued} practices and questions queued for the index: the service indexes them when it runs "
+        "(or run `praktijkbank reindex` now)"
+    )
+
+
+def _engine(settings: Settings) -> Engine:
+    from storage.database import make_engine
+    from storage.migrate import upgrade
+
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    return engine
+
+
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @data_dir_option
 def export(path: Path, data_dir: Path | None) -> None:
-    """Export organisations, people, communities and practices with all versions to JSONL."""
-    from services.transfer import export_records
-    from storage.database import make_engine, make_session_factory
-    from storage.migrate import upgrade
-
-    settings = _settings(data_dir)
-    engine = make_engine(settings.sqlalchemy_url)
-    upgrade(engine)
-    count = 0
-    with unit_of_work(make_session_factory(engine)) as session, path.open("w", encoding="utf-8") as out:
-        total = repo.total(session)
-        with tqdm(total=total, desc="export", unit="practice") as bar:
-            for record in export_records(session):
+    """Back up every table (practices with versions, people, communities, accounts with password hashes, tokens
+    as hashes, questions, answers, feedback, audit log…) to JSONL; `import` restores it into an empty instance."""
+    engine = _engine(_settings(data_dir))
+    counts: dict[str, int] = {}
+    try:
+        with unit_of_work(make_session_factory(engine)) as session, path.open("w", encoding="utf-8") as out:
+            for record in backup.dump(session):
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
-                if record["type"] == "practice":
-                    count += 1
-                    bar.update()
-    engine.dispose()
-    click.echo(f"exported {count} practices to {path}")
+                if record["type"] == "row":
+                    counts[record["table"]] = counts.get(record["table"], 0) + 1
+    finally:
+        engine.dispose()
+    click.echo(f"exported {sum(counts.values())} rows of {len(counts)} tables to {path}")
+
+
+@cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@data_dir_option
+def backup_(path: Path, data_dir: Path | None) -> None:
+    """Copy the SQLite database to PATH while the service keeps running (SQLite's online backup API)."""
+    from core.errors import InvalidInput
+
+    engine = _engine(_settings(data_dir))
+    try:
+        pages = backup.online_backup(engine, path)
+    except InvalidInput as exc:
+        raise click.ClickException(exc.detail) from None
+    finally:
+        engine.dispose()
+    click.echo(f"copied {pages} pages to {path}")
 
 
 @cli.command()
