@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core import logging as log_context
@@ -29,6 +30,7 @@ _TITLES = {
     422: "Ongeldige invoer",
     429: "Te veel verzoeken",
     500: "Interne fout",
+    507: "Opslag vol",
     503: "Tijdelijk niet beschikbaar",
 }
 
@@ -119,10 +121,37 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     return problem(exc.status_code, detail, request=request, errors=errors, headers=getattr(exc, "headers", None))
 
 
+def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+    """The database is gone or full: the unit of work was rolled back, nothing was half written. Say so with a
+    status a client and a load balancer understand, instead of an anonymous 500."""
+    text = str(exc.orig).lower()
+    if "disk is full" in text or "no space left" in text or getattr(exc.orig, "sqlstate", None) == "53100":
+        logger.error("database write failed, the disk is full: %s", exc.orig)
+        return problem(
+            507,
+            "the server's disk is full; nothing was saved. Try again after the operator has made room",
+            request=request,
+            slug="insufficient-storage",
+            title="Opslag vol",
+        )
+    if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
+        logger.error("database unavailable: %s", exc.orig)
+        return problem(
+            503,
+            "the database is not available; nothing was saved. Try again shortly",
+            request=request,
+            slug="database-unavailable",
+            title="Database niet beschikbaar",
+            headers={"Retry-After": "5"},
+        )
+    raise exc  # a constraint or programming error: the middleware answers it as an unexpected 500
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(PraktijkbankError, _domain)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _database)  # type: ignore[arg-type]
     # Unexpected exceptions are answered by api.middleware.RequestContext, which keeps the connection open.
 
 
@@ -132,5 +161,5 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         "description": _TITLES.get(status, "Fout"),
     }
-    for status in (400, 401, 403, 404, 409, 412, 413, 422, 428, 429, 500, 503)
+    for status in (400, 401, 403, 404, 409, 412, 413, 422, 428, 429, 500, 503, 507)
 }
