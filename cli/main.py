@@ -51,13 +51,15 @@ def serve(host: str | None, port: int | None, demo: bool, data_dir: Path | None)
     """Run the web service (migrations, seed data on first start, index worker included)."""
     import uvicorn
 
-    from api.app import create_app
     from core import logging as structured
 
     settings = _settings(data_dir)
+    # before the app is imported: some libraries log while they load
+    structured.configure(json_lines=settings.log_format == "json", level=logging.getLogger().level)
+    from api.app import create_app
+
     if demo:
         settings = settings.model_copy(update={"demo_accounts": True})
-    structured.configure(json_lines=settings.log_format == "json", level=logging.getLogger().level)
     # log_config=None: uvicorn keeps our handlers (one JSON line per event, with the request id)
     app = create_app(settings)
     uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_config=None, access_log=False)

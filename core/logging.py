@@ -21,7 +21,12 @@ request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
 
 # Attributes every LogRecord has; everything else was passed through ``extra=`` and goes into the line.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "request_id"}
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "request_id",
+    "color_message",
+}
 
 
 def accept_or_make(offered: str | None) -> str:
