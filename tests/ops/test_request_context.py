@@ -15,15 +15,25 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from core import logging as structured
-from storage.repositories import practices as practices_repo
 from tests.e2e.service import free_port
 
 
 @pytest.fixture
-def served(app: FastAPI) -> Iterator[int]:
-    """The app under a real uvicorn (h11, keep-alive), in a thread of this process so a test can break it."""
+def broken_app(app: FastAPI) -> FastAPI:
+    """The real app plus one test-only route whose service fails the way a bug would."""
+
+    def broken() -> dict[str, str]:
+        raise RuntimeError("the disk caught fire")
+
+    app.add_api_route("/test-only/broken", broken)
+    return app
+
+
+@pytest.fixture
+def served(broken_app: FastAPI) -> Iterator[int]:
+    """The app under a real uvicorn (h11, keep-alive), in a thread of this process."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(broken_app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -35,15 +45,9 @@ def served(app: FastAPI) -> Iterator[int]:
     thread.join(timeout=10)
 
 
-def test_an_unexpected_error_is_one_problem_500_and_the_connection_stays_usable(
-    served: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken(*_args: object, **_kwargs: object) -> int:
-        raise RuntimeError("the disk caught fire")
-
-    monkeypatch.setattr(practices_repo, "total", broken)  # /readyz counts practices through it
+def test_an_unexpected_error_is_one_problem_500_and_the_connection_stays_usable(served: int) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", served, timeout=10)
-    connection.request("GET", "/readyz", headers={"X-Request-ID": "probe-0001-abcdef"})
+    connection.request("GET", "/test-only/broken", headers={"X-Request-ID": "probe-0001-abcdef"})
     response = connection.getresponse()
     body = json.loads(response.read())
     assert response.status == 500
