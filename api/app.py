@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import errors
+from api import errors, metrics
 from api.deps import API_PREFIX, get_account
-from api.middleware import BodySizeLimit
+from api.middleware import BodySizeLimit, RequestContext
 from api.ratelimit import SlidingWindow
 from api.routers import accounts, admin, directory, health, network, practices, search
 from api.web import pages, signin
@@ -53,22 +53,26 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
-        # Credentials are checked on every route: a bad or revoked token is a 401 anywhere, never anonymous.
-        dependencies=[Depends(get_account)],
     )
     errors.install(app)
+    app.state.metrics_token = settings.metrics_token
     app.state.write_limit = SlidingWindow(settings.writes_per_minute, 60)
     app.state.sign_in_limit = SlidingWindow(settings.failed_sign_ins_per_15_minutes, 15 * 60)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext)  # added last: outermost, so it sees (and ids) every response
 
+    # Credentials are checked on every route: a bad or revoked token is a 401 anywhere, never anonymous. (Not on
+    # /metrics, which takes the scraper's own token and otherwise does not exist.)
+    credentials = [Depends(get_account)]
     api = APIRouter(prefix=API_PREFIX)
     # network before practices: its /practices/similar-check must win over /practices/{ref}
     for module in (network, practices, search, directory, accounts, admin, health):
         api.include_router(module.router)
-    app.include_router(api)
-    app.include_router(health.router)  # /healthz and /readyz also at the root, for orchestrators
-    app.include_router(pages.router)
-    app.include_router(signin.router)
+    app.include_router(api, dependencies=credentials)
+    app.include_router(metrics.router)
+    app.include_router(health.router, dependencies=credentials)  # /healthz and /readyz at the root too
+    app.include_router(pages.router, dependencies=credentials)
+    app.include_router(signin.router, dependencies=credentials)
 
     original_openapi = app.openapi
 

@@ -43,7 +43,9 @@ def get_session(request: Request, runtime: RuntimeDep) -> Iterator[Session]:
         runtime.worker.wake()  # index tasks were committed with the write
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit runs before the response is sent. The default ends a yield dependency after the
+# response, so a failed commit (full disk, lost connection) came after a 2xx had been sent: a lost write.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_account(request: Request, session: SessionDep) -> Account | None:

@@ -8,8 +8,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from core import logging as log_context
 from core.errors import PraktijkbankError
 
 logger = logging.getLogger(__name__)
@@ -27,6 +29,9 @@ _TITLES = {  # in English, like every detail: one language per response (pages s
     415: "Unsupported media type",
     422: "Invalid input",
     429: "Too many requests",
+    500: "Internal error",
+    503: "Temporarily unavailable",
+    507: "Storage full",
 }
 
 
@@ -35,6 +40,7 @@ def problem(
     detail: str,
     *,
     request: Request | None = None,
+    path: str | None = None,
     slug: str | None = None,
     title: str | None = None,
     errors: list[dict[str, str]] | None = None,
@@ -48,10 +54,15 @@ def problem(
         "detail": detail,
     }
     if request is not None:
-        body["instance"] = request.url.path
+        path = request.url.path
+    if path is not None:
+        body["instance"] = path
     if errors:
         body["errors"] = errors
     body.update({k: v for k, v in extra.items() if v is not None})
+    # The same id is in the X-Request-ID header and in every log line of this request (api.middleware).
+    if (rid := log_context.request_id.get()) is not None:
+        body["request_id"] = rid
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -110,16 +121,38 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     return problem(exc.status_code, detail, request=request, errors=errors, headers=getattr(exc, "headers", None))
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(500, "an unexpected error occurred; it has been logged", request=request)
+def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+    """The database is gone or full: the unit of work was rolled back, nothing was half written. Say so with a
+    status a client and a load balancer understand, instead of an anonymous 500."""
+    text = str(exc.orig).lower()
+    if "disk is full" in text or "no space left" in text or getattr(exc.orig, "sqlstate", None) == "53100":
+        logger.error("database write failed, the disk is full: %s", exc.orig)
+        return problem(
+            507,
+            "the server's disk is full; nothing was saved. Try again after the operator has made room",
+            request=request,
+            slug="insufficient-storage",
+            title="Opslag vol",
+        )
+    if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
+        logger.error("database unavailable: %s", exc.orig)
+        return problem(
+            503,
+            "the database is not available; nothing was saved. Try again shortly",
+            request=request,
+            slug="database-unavailable",
+            title="Database niet beschikbaar",
+            headers={"Retry-After": "5"},
+        )
+    raise exc  # a constraint or programming error: the middleware answers it as an unexpected 500
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(PraktijkbankError, _domain)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(DBAPIError, _database)  # type: ignore[arg-type]
+    # Unexpected exceptions are answered by api.middleware.RequestContext, which keeps the connection open.
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -128,5 +161,5 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         "description": _TITLES.get(status, "Error"),
     }
-    for status in (400, 401, 403, 404, 409, 412, 413, 422, 428, 429)
+    for status in (400, 401, 403, 404, 409, 412, 413, 422, 428, 429, 500, 503, 507)
 }

@@ -1,11 +1,92 @@
-"""Pure ASGI middleware: a body-size limit that also holds for chunked bodies without Content-Length."""
+"""Pure ASGI middleware: request context (id, access log, latency, the last line of defence against a crash)
+and a body-size limit that also holds for chunked bodies without Content-Length."""
 
 from __future__ import annotations
 
-import json
+import logging
+import time
 
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api import errors
+from core import logging as log_context
+from core import metrics
+
+logger = logging.getLogger("praktijkbank.access")
+
+
+class RequestContext:
+    """Outermost of our middleware: gives every request an id (``X-Request-ID``, a sane one from the client is
+    kept), returns it as a header, logs one structured line per request and times it by route template.
+
+    An exception nobody handled becomes one problem+json 500 here and is *not* re-raised: re-raised, uvicorn
+    would log it again and close the kept-alive connection after the response, so the client's next request
+    on that connection would fail.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        offered = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-request-id"), None)
+        rid = log_context.accept_or_make(offered)
+        token = log_context.request_id.set(rid)
+        scope.setdefault("state", {})["request_id"] = rid
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                message = {**message, "headers": [*headers, (b"x-request-id", rid.encode())]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if not response_started:
+                response = errors.problem(500, "an unexpected error occurred; it has been logged", path=scope["path"])
+                await response(scope, receive, send_with_id)
+        finally:
+            seconds = time.perf_counter() - started
+            route = route_template(scope)
+            metrics.REQUEST_SECONDS.labels(scope["method"], route, f"{status // 100}xx").observe(seconds)
+            logger.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status,
+                extra={
+                    "request_id": rid,
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status,
+                    "ms": round(seconds * 1000, 1),
+                },
+            )
+            log_context.request_id.reset(token)
+
+
+def route_template(scope: Scope) -> str:
+    """'/api/v1/practices/{ref}' for '/api/v1/practices/thuiszitterstafel': a bounded label for metrics and logs.
+    Built from the matched path parameters, since the route object FastAPI leaves in the scope lacks its prefix."""
+    if scope.get("route") is None:
+        return "unmatched"
+    template: str = scope["path"]
+    for name, value in scope.get("path_params", {}).items():
+        head, found, tail = template.rpartition(str(value))
+        if found:
+            template = f"{head}{{{name}}}{tail}"
+    return template
 
 
 class BodyTooLarge(HTTPException):
@@ -26,7 +107,7 @@ class BodySizeLimit:
             return
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._reject(scope, send)
+                await self._reject(scope, receive, send)
                 return
         received = 0
         started = False
@@ -50,27 +131,14 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._reject(scope, send)
+                await self._reject(scope, receive, send)
 
-    async def _reject(self, scope: Scope, send: Send) -> None:
-        body = json.dumps(
-            {
-                "type": "https://praktijkbank.nl/problems/body-too-large",
-                "title": "Request too large",
-                "status": 413,
-                "detail": f"the request body is larger than {self.max_bytes} bytes",
-                "instance": scope.get("path"),
-                "errors": [{"field": "body", "message": f"at most {self.max_bytes} bytes"}],
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = errors.problem(
+            413,
+            f"the request body is larger than {self.max_bytes} bytes",
+            path=scope.get("path"),
+            slug="body-too-large",
+            errors=[{"field": "body", "message": f"at most {self.max_bytes} bytes"}],
         )
-        await send({"type": "http.response.body", "body": body})
+        await response(scope, receive, send)

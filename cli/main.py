@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from core.errors import PraktijkbankError
 from core.settings import Settings
+from services import backup
 from storage.database import Database
 
 if TYPE_CHECKING:
@@ -119,27 +120,41 @@ def serve(host: str | None, port: int | None, demo: bool, data_dir: Path | None)
     """Run the web service (migrations, seed data on first start, index worker included)."""
     import uvicorn
 
-    from api.app import create_app
+    from core import logging as structured
 
     settings = _settings(data_dir)
+    # before the app is imported: some libraries log while they load
+    structured.configure(json_lines=settings.log_format == "json", level=logging.getLogger().level)
+    from api.app import create_app
+
     if demo:
         settings = settings.model_copy(update={"demo_accounts": True})
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    # log_config=None: uvicorn keeps our handlers (one JSON line per event, with the request id)
+    app = create_app(settings)
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_config=None, access_log=False)
 
 
 @cli.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @data_dir_option
 def import_(path: Path, data_dir: Path | None) -> None:
-    """Import practices from a folder of Markdown files or a JSONL file (an export, or authored records)."""
+    """Import practices from a folder of Markdown files or a JSONL file (authored records), or restore a full
+    backup made by `export` into an empty instance."""
     from services.seeding import import_path
     from services.transfer import read_records
     from storage.database import refresh_statistics
 
-    with _runtime(_settings(data_dir)) as runtime:
-        total = sum(1 for _ in read_records(path))
+    settings = _settings(data_dir)
+    records = list(read_records(path))
+    if records and backup.is_dump(records[0][1]):
+        broken = [f"{where}: {record}" for where, record in records if isinstance(record, ValueError)]
+        if broken:
+            raise click.ClickException("the backup is damaged: " + "; ".join(broken[:5]))
+        _restore(data_dir, [r for _, r in records if isinstance(r, dict)])
+        return
+    with _runtime(settings) as runtime:
         with (
-            tqdm(total=total, desc="import", unit="record") as bar,
+            tqdm(total=len(records), desc="import", unit="record") as bar,
             runtime.database.unit_of_work() as session,
         ):
             report, network = import_path(session, path, progress=bar.update)
@@ -154,27 +169,44 @@ def import_(path: Path, data_dir: Path | None) -> None:
         sys.exit(1)
 
 
+def _restore(data_dir: Path | None, records: list[dict[str, object]]) -> None:
+    """A full backup: every table in one transaction; the index is rebuilt from SQL by the worker afterwards."""
+    from storage.database import refresh_statistics
+
+    with _database(data_dir) as database:
+        with database.unit_of_work() as session:
+            report = backup.restore(session, records)
+        refresh_statistics(database.engine)
+    click.echo("restored " + ", ".join(f"{n} {table}" for table, n in report.rows.items()))
+    click.echo(
+        f"{report.queued} practices and questions queued for the index: the service indexes them when it runs "
+        "(or run `praktijkbank reindex` now)"
+    )
+
+
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @data_dir_option
 def export(path: Path, data_dir: Path | None) -> None:
-    """Export organisations, people, communities and practices with all versions to JSONL."""
-    from services.transfer import export_records
-    from storage.repositories import practices as repo
-
-    count = 0
-    with (
-        _database(data_dir) as database,
-        database.unit_of_work() as session,
-        path.open("w", encoding="utf-8") as out,
-        tqdm(total=repo.total(session), desc="export", unit="practice") as bar,
-    ):
-        for record in export_records(session):
+    """Back up every table (practices with versions, people, communities, accounts with password hashes, tokens
+    as hashes, questions, answers, feedback, audit log…) to JSONL; `import` restores it into an empty instance."""
+    counts: dict[str, int] = {}
+    with _database(data_dir) as database, database.unit_of_work() as session, path.open("w", encoding="utf-8") as out:
+        for record in backup.dump(session):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            if record["type"] == "practice":
-                count += 1
-                bar.update()
-    click.echo(f"exported {count} practices to {path}")
+            if record["type"] == "row":
+                counts[record["table"]] = counts.get(record["table"], 0) + 1
+    click.echo(f"exported {sum(counts.values())} rows of {len(counts)} tables to {path}")
+
+
+@cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@data_dir_option
+def backup_(path: Path, data_dir: Path | None) -> None:
+    """Copy the SQLite database to PATH while the service keeps running (SQLite's online backup API)."""
+    with _database(data_dir) as database:
+        pages = backup.online_backup(database.engine, path)
+    click.echo(f"copied {pages} pages to {path}")
 
 
 def _counts(counts: dict[Any, int]) -> str:

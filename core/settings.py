@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     secure_cookies: bool | None = Field(
         default=None, description="Secure flag on the session cookie; default: only when the request came over https."
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token a Prometheus scraper sends to /metrics; admins' API tokens work too. Everyone "
+        "else gets 404, so the metrics reveal nothing to the public.",
+    )
+    log_format: str = Field(default="json", description="`json` (one object per line) or `text`.")
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+import httpx
 from qdrant_client import QdrantClient
 from qdrant_client import models as qm
+from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
 from core.errors import IndexMismatch, IndexUnavailable
 from indexing.index import (
@@ -27,6 +30,20 @@ from indexing.index import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """A server that is down, restarting or overloaded is 'index unavailable' (503, retried by the worker),
+    not an unexpected error; everything else passes through."""
+    try:
+        yield
+    except (ResponseHandlingException, httpx.TransportError) as exc:
+        raise IndexUnavailable(f"Qdrant is not reachable: {exc}", retry_after=10) from exc
+    except UnexpectedResponse as exc:
+        if exc.status_code is not None and exc.status_code >= 500:
+            raise IndexUnavailable(f"Qdrant answered {exc.status_code}", retry_after=10) from exc
+        raise
 
 
 def _condition(cond: FieldIn) -> qm.FieldCondition:
@@ -80,18 +97,19 @@ class ServerIndex:
     def upsert(self, points: Sequence[IndexPoint]) -> None:
         if not points:
             return
-        self._client.upsert(
-            self._collection,
-            points=[
-                qm.PointStruct(
-                    id=str(p.id),
-                    vector=_vectors(p),
-                    payload=p.payload,
-                )
-                for p in points
-            ],
-            wait=True,
-        )
+        with _reachable():
+            self._client.upsert(
+                self._collection,
+                points=[
+                    qm.PointStruct(
+                        id=str(p.id),
+                        vector=_vectors(p),
+                        payload=p.payload,
+                    )
+                    for p in points
+                ],
+                wait=True,
+            )
 
     def remove(self, doc_id: uuid.UUID, *, keep_version: int | None = None) -> None:
         flt = IndexFilter(all_of=(FieldIn("doc_id", (str(doc_id),)),))
@@ -99,7 +117,8 @@ class ServerIndex:
             flt = flt.excluding(FieldIn("version", (keep_version,)))
         client_filter = to_client_filter(flt)
         assert client_filter is not None
-        self._client.delete(self._collection, points_selector=qm.FilterSelector(filter=client_filter), wait=True)
+        with _reachable():
+            self._client.delete(self._collection, points_selector=qm.FilterSelector(filter=client_filter), wait=True)
 
     def query(self, query: IndexQuery) -> list[IndexHit]:
         if query.dense is not None:
@@ -109,25 +128,28 @@ class ServerIndex:
             nearest, using = qm.SparseVector(indices=query.sparse.indices, values=query.sparse.values), LEXICAL
         else:
             return []  # a query without words
-        response = self._client.query_points(
-            self._collection,
-            query=nearest,
-            using=using,
-            query_filter=to_client_filter(query.filter),
-            limit=query.limit,
-            with_payload=list(HIT_FIELDS),
-        )
+        with _reachable():
+            response = self._client.query_points(
+                self._collection,
+                query=nearest,
+                using=using,
+                query_filter=to_client_filter(query.filter),
+                limit=query.limit,
+                with_payload=list(HIT_FIELDS),
+            )
         return [IndexHit(uuid.UUID(str(p.id)), float(p.score), dict(p.payload or {})) for p in response.points]
 
     def count(self, flt: IndexFilter | None = None, *, heads_only: bool = True) -> int:
         flt = flt or IndexFilter()
         if heads_only:
             flt = flt.and_(FieldIn("head", (1,)))
-        return int(self._client.count(self._collection, count_filter=to_client_filter(flt), exact=True).count)
+        with _reachable():
+            return int(self._client.count(self._collection, count_filter=to_client_filter(flt), exact=True).count)
 
     def vectors_of(self, doc_id: uuid.UUID) -> list[list[float]]:
         flt = to_client_filter(IndexFilter(all_of=(FieldIn("doc_id", (str(doc_id),)),)))
-        records, _ = self._client.scroll(self._collection, scroll_filter=flt, limit=1000, with_vectors=[DENSE])
+        with _reachable():
+            records, _ = self._client.scroll(self._collection, scroll_filter=flt, limit=1000, with_vectors=[DENSE])
         return [dense_of(record.vector) for record in records if isinstance(record.vector, dict)]
 
     def optimize(self) -> None:

@@ -60,3 +60,6 @@ class Problem(BaseModel):
     errors: list[dict[str, str]] | None = Field(
         default=None, description="One entry per wrong field: its location (`field`) and what is wrong."
     )
+    request_id: str | None = Field(
+        default=None, description="The request's id, also in the `X-Request-ID` header and the server's log."
+    )

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
+from core import metrics
 from core.settings import BUNDLED_MODEL, USE_MULTILINGUAL
 from indexing.embedder import model_family
 from indexing.search import HybridSearcher, best_similarity
@@ -40,9 +41,13 @@ def count_if_weak(
     *,
     kind: str,
 ) -> bool:
+    metrics.SEARCHES.labels(kind).inc()
+    if not practices:
+        metrics.ZERO_RESULTS.labels(kind).inc()
     best = best_similarity(searcher.index, practices[0].id, query) if practices else 0.0
     if best >= gap_similarity(searcher.embedder.name):
         return False
+    metrics.WEAK_SEARCHES.labels(kind).inc()
     if filters.themes:
         theme = filters.themes[0]
     elif practices and practices[0].tag_values("theme"):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.metrics import TimedEmbedder
 from core.settings import Settings
 from indexing.dutch import CompoundLexicalEncoder
 from indexing.embedder import Embedder, load_embedder
@@ -57,6 +58,7 @@ class Runtime:
             batch_size=settings.embedding_batch_size,
             torch_threads=settings.torch_threads,
         )
+        embedder = TimedEmbedder(embedder)  # type: ignore[assignment]  # same protocol, each call timed
         lexical = CompoundLexicalEncoder() if settings.dutch_compounds else LexicalEncoder()
         meta = IndexMeta(embedder.name, embedder.dimension, lexical=lexical.scheme)
         index = open_index(settings, meta, recreate=recreate_index, client=qdrant_client)

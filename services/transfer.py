@@ -13,15 +13,14 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput
 from core.vocab import SECTIONS, Status
-from schemas.practices import PracticeCreate, PracticeRead
+from schemas.practices import PracticeCreate
 from services import practices as practice_service
 from services.access import SYSTEM, AccessPolicy
-from storage.models import Community, CommunityMember, Organisation, Person, Practice, PracticeVersion
+from storage.models import Community, Organisation, Person, Practice, PracticeVersion
 from storage.repositories import directory
 from storage.repositories import practices as repo
 
@@ -227,58 +226,3 @@ def _import_dumped_practice(session: Session, record: dict[str, Any]) -> bool:
         history=history,
     )
     return True
-
-
-def export_records(session: Session) -> Iterator[dict[str, Any]]:
-    for org in session.scalars(select(Organisation).order_by(Organisation.slug)):
-        yield {
-            "type": "organisation",
-            "id": str(org.id),
-            "slug": org.slug,
-            "name": org.name,
-            "kind": org.kind,
-            "region": org.region,
-        }
-    people = session.scalars(select(Person).options(selectinload(Person.organisation)).order_by(Person.slug))
-    for person in people:
-        yield {
-            "type": "person",
-            "id": str(person.id),
-            "slug": person.slug,
-            "name": person.name,
-            "role": person.role,
-            "bio": person.bio,
-            "email": person.email,
-            "profile_visibility": person.profile_visibility,
-            "organisation": person.organisation.slug if person.organisation else None,
-        }
-    communities = session.scalars(
-        select(Community)
-        .options(selectinload(Community.members).selectinload(CommunityMember.person))
-        .order_by(Community.slug)
-    )
-    for community in communities:
-        yield {
-            "type": "community",
-            "id": str(community.id),
-            "slug": community.slug,
-            "name": community.name,
-            "description": community.description,
-            "members": [{"person": m.person.slug, "role": m.role} for m in community.members],
-        }
-    for practice_id in repo.all_ids(session):
-        practice = repo.get(session, practice_id, _SYSTEM.practice_clause())
-        assert practice is not None
-        yield {
-            "type": "practice",
-            "practice": PracticeRead.model_validate(practice).model_dump(mode="json"),
-            "versions": [
-                {
-                    "version": v.version,
-                    "created_at": v.created_at.isoformat(),
-                    "note": v.note,
-                    "snapshot": v.snapshot,
-                }
-                for v in sorted(repo.versions(session, practice_id), key=lambda v: v.version)
-            ],
-        }

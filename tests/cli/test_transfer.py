@@ -89,11 +89,14 @@ def test_export_then_import_into_an_empty_instance_gives_the_same_practices(
     first = [json.loads(line) for line in dump_a.read_text().splitlines()]
     second = [json.loads(line) for line in dump_b.read_text().splitlines()]
     assert first == second  # ids, versions, timestamps, history: identical
-    practices = [r for r in first if r["type"] == "practice"]
-    assert sorted(r["practice"]["slug"] for r in practices) == sorted(SAMPLE)
-    changed = next(r for r in practices if r["practice"]["slug"] == "thuiszitterstafel-lindewaard")
-    assert [v["version"] for v in changed["versions"]] == [1, 2]
-    assert changed["versions"][0]["snapshot"]["title"] != changed["practice"]["title"]
+    practices = [r["row"] for r in first if r.get("table") == "practices"]
+    assert sorted(p["slug"] for p in practices) == sorted(SAMPLE)
+    changed = next(p for p in practices if p["slug"] == "thuiszitterstafel-lindewaard")
+    versions = [
+        r["row"] for r in first if r.get("table") == "practice_versions" and r["row"]["practice_id"] == changed["id"]
+    ]
+    assert sorted(v["version"] for v in versions) == [1, 2]
+    assert next(v for v in versions if v["version"] == 1)["snapshot"]["title"] != changed["title"]
 
 
 def test_import_reports_bad_files_and_keeps_the_good_ones(tmp_path: Path, pg_databases: PgDatabases | None) -> None:

@@ -1,0 +1,168 @@
+"""Backups: export → import into an empty instance restores every table, row for row; an online copy of the
+SQLite file taken while writes go on opens and is consistent."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from cli.main import cli
+from schemas.practices import PracticeUpdate
+from services import auth, backup
+from services import practices as practice_service
+from services.access import SYSTEM, AccessPolicy
+from services.network_seed import import_network
+from services.transfer import import_records, read_records
+from storage.base import Base
+from storage.database import make_engine, make_session_factory, unit_of_work
+from storage.migrate import upgrade
+from storage.models import Account, AuditEntry, IndexTask, Practice, Question
+from storage.repositories import questions as questions_repo
+from tests.conftest import BACKEND, SEED_DIR, PgDatabases, make_database_url
+
+PASSWORD = "een-lang-wachtwoord-2026"
+
+
+def fill(engine: Engine) -> str:
+    """The seed with its network, plus what only use creates: accounts, tokens (one revoked), a web session,
+    audit entries, a second practice version and a knowledge gap. Returns a live API token."""
+    with unit_of_work(make_session_factory(engine)) as session:
+        report = import_records(session, read_records(SEED_DIR))
+        assert not report.errors
+        import_network(session, SEED_DIR / "network")
+        admin = auth.create_account(
+            session, email="beheer@test.nl", name="Ada Beheer", password=PASSWORD, is_admin=True
+        )
+        reader = auth.create_account(session, email="lezer@test.nl", name="Lia Lezer", password=None, is_admin=False)
+        token = auth.issue_token(session, admin, "scripts").secret
+        old = auth.issue_token(session, reader, "oud")
+        auth.revoke_token(session, reader, old.token.id)
+        auth.open_session(session, admin)
+        practice = session.scalars(select(Practice).order_by(Practice.slug)).first()
+        assert practice is not None
+        practice_service.update(
+            session,
+            practice.id,
+            PracticeUpdate(title="Een nieuwe titel voor de tweede versie", note="hernoemd"),
+            if_match="*",
+            policy=AccessPolicy(SYSTEM),
+        )
+        questions_repo.count_gap(session, date(2026, 11, 1), "schulden", "search")
+    return token
+
+
+def rows(session: Session, table: Any) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in session.execute(select(table).order_by(*table.primary_key.columns))]
+
+
+def run(args: list[str], env: dict[str, str], *, ok: bool = True) -> str:
+    result = CliRunner().invoke(cli, args, env=env)
+    assert (result.exit_code == 0) == ok, result.output
+    return result.output
+
+
+def test_export_then_import_into_an_empty_instance_restores_every_table(
+    tmp_path: Path, pg_databases: PgDatabases | None
+) -> None:
+    source_url = make_database_url(tmp_path / "a", pg_databases)
+    target_url = make_database_url(tmp_path / "b", pg_databases)
+    source, target = make_engine(source_url), make_engine(target_url)
+    upgrade(source)
+    token = fill(source)
+    dump = tmp_path / "backup.jsonl"
+    run(["export", str(dump)], {"PRAKTIJKBANK_DATABASE_URL": source_url, "PRAKTIJKBANK_DATA_DIR": str(tmp_path / "a")})
+    target_env = {"PRAKTIJKBANK_DATABASE_URL": target_url, "PRAKTIJKBANK_DATA_DIR": str(tmp_path / "b")}
+    output = run(["import", str(dump)], target_env)
+    assert "queued for the index" in output
+    assert PASSWORD not in dump.read_text() and token not in dump.read_text()  # hashes only, never secrets
+
+    compared = []
+    with Session(source) as a, Session(target) as b:
+        for table in Base.metadata.sorted_tables:  # every table there is: a new one cannot be forgotten
+            if table.name in backup.EXCLUDED:
+                continue
+            expected = rows(a, table)
+            assert expected, f"{table.name} is empty in the source, so this test proves nothing for it"
+            assert rows(b, table) == expected, table.name
+            compared.append(table.name)
+        assert set(compared) | set(backup.EXCLUDED) == set(Base.metadata.tables)
+        assert set(backup.EXCLUDED) == {"index_tasks", "web_sessions"}
+        # the index is rebuilt from SQL: every practice and question waits in the queue
+        documents = len(rows(a, Practice.__table__)) + len(rows(a, Question.__table__))
+        assert b.scalar(select(func.count()).select_from(IndexTask)) == documents
+        # restored credentials work: the password and the API token of the source
+        assert auth.PasswordAuthenticator().authenticate(b, "beheer@test.nl", PASSWORD) is not None
+        assert auth.account_for_token(b, token).email == "beheer@test.nl"
+        audit_before: int = b.execute(select(func.max(AuditEntry.id))).scalar_one()
+
+    # the next write after a restore gets a fresh id (PostgreSQL's sequences continued after the restored rows)
+    with unit_of_work(make_session_factory(target)) as session:
+        account = session.scalars(select(Account).where(Account.email == "lezer@test.nl")).one()
+        auth.issue_token(session, account, "na herstel")
+    with Session(target) as b:
+        assert b.scalar(select(func.max(AuditEntry.id))) == audit_before + 1
+
+    # a second restore into the now full instance is refused, and changes nothing
+    refused = run(["import", str(dump)], target_env, ok=False)
+    assert "only into an empty instance" in refused and "Traceback" not in refused
+    with Session(target) as b:
+        assert b.scalar(select(func.max(AuditEntry.id))) == audit_before + 1
+    source.dispose()
+    target.dispose()
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="the online backup copies a SQLite file; PostgreSQL has pg_dump")
+def test_online_backup_while_writes_go_on_gives_a_consistent_copy(tmp_path: Path) -> None:
+    url = make_database_url(tmp_path / "db", None)
+    engine = make_engine(url)
+    upgrade(engine)
+    fill(engine)
+    sessions = make_session_factory(engine)
+    stop = threading.Event()
+    written = [0]
+
+    def writer() -> None:  # pairs of audit rows, each pair in one transaction
+        while not stop.is_set():
+            with unit_of_work(sessions) as session:
+                n = written[0]
+                for half in ("a", "b"):
+                    session.add(AuditEntry(action="drill", target_type="pair", target_id=f"{n}", detail={"half": half}))
+            written[0] += 1
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        while written[0] < 20:
+            threading.Event().wait(0.01)
+        copy = tmp_path / "copies" / "praktijkbank-copy.sqlite3"
+        output = run(["backup", str(copy)], {"PRAKTIJKBANK_DATABASE_URL": url, "PRAKTIJKBANK_DATA_DIR": str(tmp_path)})
+        assert "copied" in output
+        during = written[0]
+    finally:
+        stop.set()
+        thread.join()
+    assert during > 20  # writes went on while the copy was made
+
+    with sqlite3.connect(copy) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        halves = db.execute(
+            "SELECT target_id, count(*) FROM audit_log WHERE action = 'drill' GROUP BY target_id"
+        ).fetchall()
+        assert halves and all(n == 2 for _, n in halves)  # no transaction copied in half
+        assert 20 <= len(halves) <= written[0]
+        assert db.execute("SELECT count(*) FROM practices").fetchone()[0] > 50
+    assert not list(copy.parent.glob("*.partial"))
+    refused = run(
+        ["backup", str(copy)], {"PRAKTIJKBANK_DATABASE_URL": url, "PRAKTIJKBANK_DATA_DIR": str(tmp_path)}, ok=False
+    )
+    assert "exists" in refused
+    engine.dispose()
