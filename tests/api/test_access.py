@@ -287,7 +287,7 @@ def _get_each(path: str, refs: Callable[[World], list[str]], **params: object) -
     return probe
 
 
-def _get(path: str, **params: object) -> Probe:
+def _fetch(path: str, **params: object) -> Probe:
     return _get_each(path, lambda w: [""], **params)
 
 
@@ -447,7 +447,7 @@ LEVEL = {"level": "goed_beschreven", "explanation": "Beschreven volgens het form
 APPLIED = {"applied_on": "2024-01-01", "note": "Wij pasten het toe in onze wijk."}
 PEOPLE = "/api/v1/people"
 SWEEP: dict[str, Probe] = {
-    "GET /api/v1/practices": _get("/api/v1/practices", limit=100),
+    "GET /api/v1/practices": _fetch("/api/v1/practices", limit=100),
     "POST /api/v1/practices": _practice_elsewhere,
     "GET /api/v1/practices/{ref}": _get_each("/api/v1/practices/{ref}", practice_refs),
     "PATCH /api/v1/practices/{ref}": _practice_write("PATCH", body={"title": "Overgenomen", "visibility": "public"}),
@@ -465,21 +465,21 @@ SWEEP: dict[str, Probe] = {
     "POST /api/v1/practices/similar-check": _draft_checked_each,
     "GET /api/v1/search": _searched_each,
     "POST /api/v1/ask": _asked_each,
-    "GET /api/v1/questions": _get("/api/v1/questions", limit=100),
+    "GET /api/v1/questions": _fetch("/api/v1/questions", limit=100),
     "POST /api/v1/questions": _question_elsewhere,
     "GET /api/v1/questions/{question_id}": _get_each("/api/v1/questions/{ref}", question_refs),
     "POST /api/v1/questions/{question_id}/answers": _question_write("/answers", {"body": "Dit is mijn antwoord."}),
     "POST /api/v1/questions/{question_id}/accept": _question_write("/accept", {"answer_id": str(uuid.uuid4())}),
-    "GET /api/v1/people": _get(PEOPLE),
+    "GET /api/v1/people": _fetch(PEOPLE),
     "GET /api/v1/people/{slug}": _get_each(PEOPLE + "/{ref}", lambda w: _slugs(w, PEOPLE)),
     "GET /api/v1/people/{slug}/suggested-questions": _get_each(
         PEOPLE + "/{ref}/suggested-questions", lambda w: _slugs(w, PEOPLE)
     ),
-    "GET /api/v1/organisations": _get("/api/v1/organisations"),
+    "GET /api/v1/organisations": _fetch("/api/v1/organisations"),
     "GET /api/v1/organisations/{slug}": _get_each(
         "/api/v1/organisations/{ref}", lambda w: _slugs(w, "/api/v1/organisations")
     ),
-    "GET /api/v1/communities": _get("/api/v1/communities"),
+    "GET /api/v1/communities": _fetch("/api/v1/communities"),
     "GET /api/v1/communities/{slug}": _get_each(
         "/api/v1/communities/{ref}", lambda w: _slugs(w, "/api/v1/communities")
     ),
@@ -490,22 +490,22 @@ SWEEP: dict[str, Probe] = {
     "DELETE /api/v1/communities/{slug}/members/{person_slug}": _admin_write(
         "DELETE", "/api/v1/communities/kring-b/members/persoon-other-member"
     ),
-    "GET /api/v1/audit": _get("/api/v1/audit", limit=1000),
-    "GET /api/v1/insights/gaps": _get("/api/v1/insights/gaps"),
-    "GET /api/v1/me": _get("/api/v1/me"),
-    "GET /api/v1/me/tokens": _get("/api/v1/me/tokens"),
+    "GET /api/v1/audit": _fetch("/api/v1/audit", limit=1000),
+    "GET /api/v1/insights/gaps": _fetch("/api/v1/insights/gaps"),
+    "GET /api/v1/me": _fetch("/api/v1/me"),
+    "GET /api/v1/me/tokens": _fetch("/api/v1/me/tokens"),
     "POST /api/v1/me/tokens": _anonymous_write("POST", "/api/v1/me/tokens", {"name": "x", "expires_in_days": 1}),
     "DELETE /api/v1/me/tokens/{token_id}": _foreign_token_revoked,
-    "GET /api/v1/healthz": _get("/api/v1/healthz"),
-    "GET /api/v1/readyz": _get("/api/v1/readyz"),
-    "GET /healthz": _get("/healthz"),
-    "GET /readyz": _get("/readyz"),
-    "GET /api/v1/openapi.json": _get("/api/v1/openapi.json"),
-    "GET /api/v1/docs": _get("/api/v1/docs"),
-    "GET /docs/oauth2-redirect": _get("/docs/oauth2-redirect"),
+    "GET /api/v1/healthz": _fetch("/api/v1/healthz"),
+    "GET /api/v1/readyz": _fetch("/api/v1/readyz"),
+    "GET /healthz": _fetch("/healthz"),
+    "GET /readyz": _fetch("/readyz"),
+    "GET /api/v1/openapi.json": _fetch("/api/v1/openapi.json"),
+    "GET /api/v1/docs": _fetch("/api/v1/docs"),
+    "GET /docs/oauth2-redirect": _fetch("/docs/oauth2-redirect"),
     "GET /": _home_searched,
     "GET /praktijken/{ref}": _get_each("/praktijken/{ref}", practice_refs),
-    "GET /inloggen": _get("/inloggen"),
+    "GET /inloggen": _fetch("/inloggen"),
     "POST /inloggen": _form_without_csrf("/inloggen"),
     "POST /uitloggen": _form_without_csrf("/uitloggen"),
 }
@@ -798,19 +798,24 @@ def questions(world: World) -> dict[str, dict]:
 def _question_get(w: World, qs: dict[str, dict], role: str, kind: str) -> bool:
     response = w.client.get(f"/api/v1/questions/{qs[kind]['id']}", headers=w.as_role(role))
     assert response.status_code in (200, 404)
+    assert_no_leak(w, role, response)
     return response.status_code == 200
 
 
 def _question_listed(w: World, qs: dict[str, dict], role: str, kind: str) -> bool:
-    listed = w.client.get("/api/v1/questions", params={"limit": 100}, headers=w.as_role(role)).json()
-    return qs[kind]["id"] in {q["id"] for q in listed}
+    response = w.client.get("/api/v1/questions", params={"limit": 100}, headers=w.as_role(role))
+    assert response.status_code == 200, response.text
+    assert_no_leak(w, role, response)
+    return qs[kind]["id"] in {q["id"] for q in response.json()}
 
 
 def _question_asked(w: World, qs: dict[str, dict], role: str, kind: str) -> bool:
     word = QUESTION_KINDS[kind][1]
-    body = w.client.post(
+    response = w.client.post(
         "/api/v1/ask", json={"question": f"ervaring met het {word}?", "limit": 20}, headers=w.as_role(role)
-    ).json()
+    )
+    assert_no_leak(w, role, response, echo=("question",))
+    body = response.json()
     found = qs[kind]["id"] in {q["id"] for q in body["questions"]}
     if not found:
         assert word not in str({k: v for k, v in body.items() if k != "question"})
