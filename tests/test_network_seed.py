@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from services.runtime import Runtime
+from storage.models import Answer, Application, Community, Person, Practice, PracticeAuthor, Question
 from tests.crosslingual import marks_for
 
 DATA = Path(__file__).parent / "data"
@@ -21,22 +24,53 @@ def test_enough_network_questions() -> None:
     assert len(QUESTIONS) >= 15
 
 
+@pytest.fixture(scope="module")
+def linked(seeded_runtime: Runtime) -> dict[str, set[str]]:
+    """Person or community name -> titles of the practices and questions behind it: what they wrote, applied or
+    answered; for a community, its practices and questions."""
+    queries = [
+        select(Person.name, Practice.title).join(PracticeAuthor, PracticeAuthor.person_id == Person.id).join(Practice),
+        select(Person.name, Practice.title).join(Application, Application.person_id == Person.id).join(Practice),
+        select(Person.name, Question.title).join(Answer, Answer.author_id == Person.id).join(Question),
+        select(Community.name, Practice.title).join(Practice, Practice.community_id == Community.id),
+        select(Community.name, Question.title).join(Question, Question.community_id == Community.id),
+    ]
+    found: dict[str, set[str]] = {}
+    with seeded_runtime.sessions() as session:
+        for query in queries:
+            for name, title in session.execute(query):
+                found.setdefault(name, set()).add(title)
+    return found
+
+
+def assert_names_its_sources(reason: str, titles: set[str]) -> None:
+    """The reason quotes at least one title, and every quote is a title of what lies behind it."""
+    quoted = [title for title in titles if f"‘{title}’" in reason]
+    assert quoted, f"no practice or question behind it named in {reason!r} (expected one of {sorted(titles)})"
+    rest = reason
+    for title in quoted:
+        rest = rest.replace(f"‘{title}’", "")
+    assert "‘" not in rest, f"{reason!r} quotes something not behind it"
+
+
 @pytest.mark.parametrize(
     "entry", [pytest.param(e, id=e["practices"][0], marks=marks_for(e["practices"])) for e in QUESTIONS]
 )
-def test_network_view_names_the_people_and_communities_who_know(seeded_client: TestClient, entry: dict) -> None:
+def test_network_view_names_the_people_and_communities_who_know(
+    seeded_client: TestClient, linked: dict[str, set[str]], entry: dict
+) -> None:
     response = seeded_client.post("/api/v1/ask", json={"question": entry["question"], "limit": 8})
     assert response.status_code == 200
     body = response.json()
     people = {p["person"]["name"]: p for p in body["people"]}
     for name in entry["people"]:
         assert name in people, f"{name} not among {list(people)}"
-        reasons = " ".join(people[name]["reasons"])
-        assert "‘" in reasons  # every reason names the practice or question behind it
+        for reason in people[name]["reasons"]:  # every reason names the practice or question behind it
+            assert_names_its_sources(reason, linked[name])
     communities = {c["community"]["name"]: c for c in body["communities"][:5]}
     for name in entry["communities"]:
         assert name in communities, f"{name} not among {list(communities)}"
-        assert "‘" in communities[name]["reasons"][0]
+        assert_names_its_sources(communities[name]["reasons"][0], linked[name])
 
 
 @pytest.mark.parametrize("entry", PARAPHRASES, ids=[e["question_title"][:40] for e in PARAPHRASES])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from core.settings import PROJECT_ROOT
 from indexing.embedder import Embedder
 from services.runtime import Runtime
 from tests.conftest import PgDatabases, bearer, make_account, make_database_url, make_settings
@@ -32,10 +35,14 @@ def test_hit_carries_section_snippet_and_highlights(seeded_client: TestClient) -
 
 
 def test_filters_apply_inside_the_search(seeded_client: TestClient) -> None:
+    # Unfiltered, the query finds practices outside the theme and language: an ignored filter would show them.
+    unfiltered = search(seeded_client, "jongeren", limit=20)
+    assert any("schuldhulp" not in h["practice"]["themes"] for h in unfiltered)
     hits = search(seeded_client, "jongeren", theme="schuldhulp", limit=20)
     assert hits and all("schuldhulp" in h["practice"]["themes"] for h in hits)
+    assert any(h["practice"]["language"] != "en" for h in search(seeded_client, "jongeren met schulden", limit=20))
     english = search(seeded_client, "jongeren met schulden", language="en", limit=20)
-    assert all(h["practice"]["language"] == "en" for h in english)
+    assert english and all(h["practice"]["language"] == "en" for h in english)
     assert search(seeded_client, "jongeren", organisation="bestaat-niet") == []
 
 
@@ -144,6 +151,39 @@ def test_search_works_the_same_on_the_server_adapter(server_client: tuple[TestCl
     assert runtime.index.count() == 2
     hits = search(client, "hulp bij huiswerk voor scholieren")
     assert hits[0]["practice"]["id"] == keep["id"]
-    assert [h["practice"]["id"] for h in search(client, "huiswerk", theme="participatie")] != [keep["id"]]
+    assert keep["id"] in {h["practice"]["id"] for h in search(client, "huiswerk")}
+    assert keep["id"] not in {h["practice"]["id"] for h in search(client, "huiswerk", theme="participatie")}
     similar = client.get(f"/api/v1/practices/{keep['id']}/similar").json()
     assert keep["id"] not in {h["practice"]["id"] for h in similar}
+
+
+SEED_QUERIES = [
+    json.loads(line)["text"]
+    for line in (PROJECT_ROOT / "benchmarks" / "data" / "seed-nl" / "queries.jsonl").read_text().splitlines()
+]
+
+
+def descending(scores: list[float]) -> bool:
+    return all(a >= b for a, b in itertools.pairwise(scores))
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "lexical", "dense"])
+def test_hits_are_in_the_order_of_the_score_they_show(seeded_client: TestClient, mode: str) -> None:
+    """The score a client sees is the one the list is ordered by (the seeds' applications boost some practices,
+    so a list sorted on a hidden score would show it here)."""
+    out_of_order = {}
+    for query in SEED_QUERIES:
+        scores = [h["score"] for h in search(seeded_client, query, mode=mode, limit=10)]
+        if not descending(scores):
+            out_of_order[query[:40]] = scores
+    assert not out_of_order, out_of_order
+
+
+def test_similar_and_network_lists_are_in_the_order_of_their_scores(seeded_client: TestClient) -> None:
+    for slug in ("budgetcoaching-zes-keukentafelsessies", "thuiszitterstafel-lindewaard"):
+        similar = seeded_client.get(f"/api/v1/practices/{slug}/similar", params={"limit": 10}).json()
+        assert similar and descending([h["score"] for h in similar]), similar
+    for query in SEED_QUERIES[:10]:
+        body = seeded_client.post("/api/v1/ask", json={"question": query, "limit": 10}).json()
+        for part in ("people", "communities"):  # an answer's practices show no score
+            assert body[part] and descending([entry["score"] for entry in body[part]]), (part, body[part])
