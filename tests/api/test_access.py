@@ -13,7 +13,6 @@ import itertools
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx2  # what starlette's TestClient speaks
 import pytest
@@ -22,11 +21,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.app import create_app
-from indexing.embedder import Embedder
 from services.runtime import Runtime
 from storage.database import unit_of_work
 from storage.models import Account, ApiToken, AuditEntry, WebSession
-from tests.conftest import PgDatabases, bearer, make_account, make_database_url, make_settings
+from tests.conftest import bearer, make_account
 from tests.factories import practice_body
 
 ROLES = ("anonymous", "user", "member", "other_member", "curator", "admin")
@@ -89,12 +87,8 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(
-    tmp_path_factory: pytest.TempPathFactory, pg_databases: PgDatabases | None, embedder: Embedder
-) -> Iterator[World]:
-    folder: Path = tmp_path_factory.mktemp("access")
-    settings = make_settings(folder / "data", make_database_url(folder / "db", pg_databases), writes_per_minute=10_000)
-    runtime = Runtime.build(settings, embedder=embedder)
+def world(module_runtime: Runtime) -> Iterator[World]:
+    runtime, settings = module_runtime, module_runtime.settings
     tokens: dict[str, str | None] = {"anonymous": None}
     tokens["admin"] = make_account(runtime, "admin@test.nl", "Admin", admin=True)
     for role in ("user", "member", "other_member", "curator"):
@@ -129,7 +123,6 @@ def world(
                 client.post(f"/api/v1/practices/{practices[kind]['id']}/archive", headers=admin)
         runtime.worker.drain()
         yield World(client, runtime, tokens, practices, {})
-    runtime.close()
 
 
 # --- the leak check: what a role must not see, looked for in every answer ---------------------------------
