@@ -90,5 +90,3 @@ def test_the_window_slides(two_stores: tuple[LimitStore, LimitStore]) -> None:
         window.hit("k")
     time.sleep(1.1)
     window.hit("k")  # the first two fell out of the window
-
-
