@@ -67,6 +67,7 @@ class Runtime:
         self.database = database
         self.live = live
         self.background = False
+        self.retire_after = RETIRE_AFTER_SECONDS
         self._client = client
         self._follow_lock = threading.Lock()
         self._stop = threading.Event()
@@ -149,7 +150,7 @@ class Runtime:
                 logger.info("queued %d documents changed during the rebuild", queued)
             if self.background:
                 new.worker.start(self.settings.worker_poll_seconds)
-            timer = threading.Timer(RETIRE_AFTER_SECONDS, self._retire, args=(old,))
+            timer = threading.Timer(self.retire_after, self._retire, args=(old,))
             timer.daemon = True
             self._retiring.append((old, timer))
             timer.start()
@@ -202,7 +203,11 @@ def _generation(
     meta = IndexMeta(embedder.name, embedder.dimension, lexical=lexical.scheme)
     index = open_index(settings, meta, recreate=recreate, client=client, name=None if recreate else name)
     searcher = HybridSearcher(
-        index, embedder, lexical, weights_for(embedder.name, settings.fusion_weights, settings.rrf_k)
+        index,
+        embedder,
+        lexical,
+        weights_for(embedder.name, settings.fusion_weights, settings.rrf_k),
+        cache_size=settings.query_cache_size,
     )
     worker = IndexWorker(
         SqlDocumentSource(database.sessions), index, embedder, lexical, batch_size=settings.worker_batch_size
