@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -21,7 +22,7 @@ QUESTIONS = [
 def test_concurrent_queries_are_embedded_together_with_the_same_vectors(embedder: Embedder) -> None:
     calls: list[int] = []
     lock = threading.Lock()
-    many = getattr(embedder, "embed_queries", None)
+    many: Callable[[list[str]], list[list[float]]] | None = getattr(embedder, "embed_queries", None)
     assert many is not None, "the default model embeds several queries in one call"
 
     class Counting:
@@ -31,7 +32,7 @@ def test_concurrent_queries_are_embedded_together_with_the_same_vectors(embedder
         def embed_queries(self, texts: list[str]) -> list[list[float]]:
             with lock:
                 calls.append(len(texts))
-            return many(texts)  # type: ignore[no-any-return]
+            return many(texts)
 
     batcher = QueryBatcher(Counting())  # type: ignore[arg-type]
     barrier = threading.Barrier(len(QUESTIONS))
