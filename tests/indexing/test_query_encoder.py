@@ -24,6 +24,7 @@ def test_concurrent_queries_are_embedded_together_with_the_same_vectors(embedder
     lock = threading.Lock()
     many: Callable[[list[str]], list[list[float]]] | None = getattr(embedder, "embed_queries", None)
     assert many is not None, "the default model embeds several queries in one call"
+    embed_many: Callable[[list[str]], list[list[float]]] = many
 
     class Counting:
         def __getattr__(self, name: str) -> object:
@@ -32,7 +33,7 @@ def test_concurrent_queries_are_embedded_together_with_the_same_vectors(embedder
         def embed_queries(self, texts: list[str]) -> list[list[float]]:
             with lock:
                 calls.append(len(texts))
-            return many(texts)
+            return embed_many(texts)
 
     batcher = QueryBatcher(Counting())  # type: ignore[arg-type]
     barrier = threading.Barrier(len(QUESTIONS))
