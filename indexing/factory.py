@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.settings import Settings
+from core.settings import INDEX_POINTER_FILE, Settings
 from indexing.edge_index import EdgeIndex
 from indexing.index import IndexMeta, VectorIndex
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from indexing.server_index import CollectionLayout
 
-POINTER_FILE = "index-current.json"
+POINTER_FILE = INDEX_POINTER_FILE
 LEGACY_FOLDER = "index"
 
 
