@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api import errors, metrics
 from api.deps import API_PREFIX, get_account
 from api.middleware import BodySizeLimit, RequestContext
-from api.ratelimit import SlidingWindow
+from api.ratelimit import LimitStore, RedisLimitStore, SlidingWindow, SqlLimitStore
 from api.routers import accounts, admin, directory, health, network, practices, search
 from api.web import pages, signin
 from core.settings import Settings
@@ -22,6 +22,13 @@ from services.seeding import seed_if_empty
 from storage.database import refresh_statistics
 
 logger = logging.getLogger(__name__)
+
+
+def limit_store(settings: Settings, runtime: Runtime) -> LimitStore:
+    """Where rate limits count: shared by every process of the service (Redis if configured, else SQL)."""
+    if settings.redis_url:
+        return RedisLimitStore(settings.redis_url)
+    return SqlLimitStore(runtime.sessions)
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
@@ -39,9 +46,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         if owned and settings.run_worker:
             rt.start_worker()
         app.state.runtime = rt
+        store = limit_store(settings, rt)
+        app.state.write_limit = SlidingWindow(store, "write", settings.writes_per_minute, 60)
+        app.state.sign_in_limit = SlidingWindow(store, "sign-in", settings.failed_sign_ins_per_15_minutes, 15 * 60)
         try:
             yield
         finally:
+            if isinstance(store, RedisLimitStore):
+                store.close()
             if owned:
                 await run_in_threadpool(rt.close)
 
@@ -56,8 +68,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     errors.install(app)
     app.state.metrics_token = settings.metrics_token
-    app.state.write_limit = SlidingWindow(settings.writes_per_minute, 60)
-    app.state.sign_in_limit = SlidingWindow(settings.failed_sign_ins_per_15_minutes, 15 * 60)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)  # added last: outermost, so it sees (and ids) every response
 

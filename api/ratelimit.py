@@ -1,52 +1,110 @@
-"""In-process sliding-window rate limits for writes and failed sign-ins.
-
-Per process: with several web processes each keeps its own count (a shared store such as Redis would be
-the next step); the limits still cap what one process accepts.
-"""
+"""Sliding-window rate limits for writes and failed sign-ins, in a store every service process shares: the SQL
+database by default, Redis when ``PRAKTIJKBANK_REDIS_URL`` is set. A limit holds however many processes serve."""
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import defaultdict, deque
-from typing import Annotated
+import uuid
+from datetime import timedelta
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.deps import AccountDep
 from core.errors import TooManyRequests
+from storage.base import utcnow
+from storage.database import unit_of_work
+from storage.repositories import rate_limits
+
+
+class LimitStore(Protocol):
+    def hit(self, key: str, limit: int, seconds: float) -> float | None:
+        """Count one event unless ``limit`` events fall in the last ``seconds``; else the seconds to wait."""
+
+    def count(self, key: str, seconds: float) -> int: ...
+
+    def reset(self, key: str) -> None: ...
+
+
+class SqlLimitStore:
+    """Counts in the SQL database, each in its own short transaction: a request that fails still counted."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def hit(self, key: str, limit: int, seconds: float) -> float | None:
+        with unit_of_work(self._sessions) as session:
+            return rate_limits.hit(session, key, limit, timedelta(seconds=seconds), utcnow())
+
+    def count(self, key: str, seconds: float) -> int:
+        with unit_of_work(self._sessions) as session:
+            return rate_limits.count(session, key, timedelta(seconds=seconds), utcnow())
+
+    def reset(self, key: str) -> None:
+        with unit_of_work(self._sessions) as session:
+            rate_limits.reset(session, key)
+
+
+# Trim, count and add in one step on the Redis server: two processes cannot both take the last place.
+_HIT = """
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return tostring(tonumber(oldest[2]) + window - now)
+end
+redis.call('ZADD', KEYS[1], now, ARGV[4])
+redis.call('EXPIRE', KEYS[1], math.ceil(window))
+return false
+"""
+
+
+class RedisLimitStore:
+    """Counts in Redis sorted sets (one per key, the event times as scores), expiring with their window."""
+
+    def __init__(self, url: str, prefix: str = "praktijkbank:limit:") -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url)
+        self._prefix = prefix
+        self._hit = self._redis.register_script(_HIT)
+
+    def hit(self, key: str, limit: int, seconds: float) -> float | None:
+        wait = self._hit(keys=[self._prefix + key], args=[time.time(), seconds, limit, uuid.uuid4().hex])
+        return None if wait is None else float(wait)
+
+    def count(self, key: str, seconds: float) -> int:
+        return int(self._redis.zcount(self._prefix + key, time.time() - seconds, "+inf"))
+
+    def reset(self, key: str) -> None:
+        self._redis.delete(self._prefix + key)
+
+    def close(self) -> None:
+        self._redis.close()
 
 
 class SlidingWindow:
-    def __init__(self, limit: int, seconds: float) -> None:
+    """One limit (``limit`` events per ``seconds``) under a name, over a shared store."""
+
+    def __init__(self, store: LimitStore, name: str, limit: int, seconds: float) -> None:
+        self.store = store
+        self.name = name
         self.limit = limit
         self.seconds = seconds
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        hits = self._hits[key]
-        while hits and hits[0] <= now - self.seconds:
-            hits.popleft()
-        return hits
 
     def hit(self, key: str) -> None:
         """Count one event; raise 429 when the window is full."""
-        with self._lock:
-            now = time.monotonic()
-            hits = self._recent(key, now)
-            if len(hits) >= self.limit:
-                retry = int(hits[0] + self.seconds - now) + 1
-                raise TooManyRequests(f"too many requests; try again in {retry} s", retry_after=retry)
-            hits.append(now)
+        wait = self.store.hit(f"{self.name}:{key}", self.limit, self.seconds)
+        if wait is not None:
+            retry = int(wait) + 1
+            raise TooManyRequests(f"too many requests; try again in {retry} s", retry_after=retry)
 
     def blocked(self, key: str) -> bool:
-        with self._lock:
-            return len(self._recent(key, time.monotonic())) >= self.limit
+        return self.store.count(f"{self.name}:{key}", self.seconds) >= self.limit
 
     def reset(self, key: str) -> None:
-        with self._lock:
-            self._hits.pop(key, None)
+        self.store.reset(f"{self.name}:{key}")
 
 
 def client_key(request: Request) -> str:

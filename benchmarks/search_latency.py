@@ -10,8 +10,17 @@ then sends requests with httpx and reports p50/p95/p99/mean latency per scenario
   hybrid+filter   GET /api/v1/search?q=...&theme=jeugd ...  (rotating filters)
   similar         GET /api/v1/practices/{id}/similar
 
-First pass: sequential (one request at a time). Second pass (``--concurrency 4``, 0 to skip): that many client
-threads at once. ``--warmup`` requests per scenario and pass are sent first and not counted.
+  ask             POST /api/v1/ask
+  web             GET {--web-path}?q=...                     (the results page; default ``/``)
+
+The floor, in the same run: before the service starts, this process opens the same index and model and times,
+on the same questions, the query embedding alone and the engine queries alone (the dense and the lexical leg
+with the anonymous access filter, as the searcher asks them); for ``similar`` the stored vectors plus the legs.
+Each row then shows the service's p50 as a multiple of that floor (search, ask and web against the search floor).
+
+Passes: ``--clients 1,8,32`` (client threads at once). ``--warmup`` requests per scenario and pass are sent
+first and not counted. ``--query-cache`` sets the service's query-embedding cache (default 0: every request pays
+its embedding, as distinct questions would; the questions repeat every 45 requests).
 
 The data dir: ``--data-dir D`` reuses a filled one (e.g. from ``ingest.py --keep``). Without it, ``--n``
 practices are generated and imported with ``praktijkbank import`` (which drains the index queue and runs
@@ -28,7 +37,6 @@ import json
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -119,6 +127,77 @@ QUESTIONS: tuple[str, ...] = (
     "mental health nurse joining police calls for people in distress",
 )
 
+ENGINE_ROUNDS = 1  # the floor: every question this many times
+
+
+@dataclass
+class Floor:
+    embed_ms: list[float] = field(default_factory=list)
+    engine_ms: list[float] = field(default_factory=list)
+    search_ms: list[float] = field(default_factory=list)  # embedding + engine, per question
+    similar_ms: list[float] = field(default_factory=list)  # stored vectors + engine
+    chunks: int = 0
+
+
+def measure_floor(data_dir: Path, similar_refs: int = 100) -> Floor:
+    """The query embedding alone and the engine queries alone, in this process, on the service's own index."""
+    from sqlalchemy import select
+
+    from core.settings import Settings
+    from indexing.factory import live_index, open_index
+    from indexing.index import FieldIn, IndexMeta, IndexQuery
+    from indexing.lexical import guess_language
+    from indexing.search import HybridSearcher, _normalized_mean
+    from services.access import ANONYMOUS, AccessPolicy
+    from services.runtime import load_model, make_lexical
+    from services.search import index_filter
+    from storage.database import Database
+    from storage.models import Practice
+    from storage.repositories.practices import PracticeFilters
+
+    settings = Settings(data_dir=data_dir)
+    live = live_index(settings)
+    embedder = load_model(settings, live.model or settings.embedding_model)
+    lexical = make_lexical(settings)
+    index = open_index(settings, IndexMeta(embedder.name, embedder.dimension, lexical=lexical.scheme), name=live.name)
+    database = Database.open(settings.sqlalchemy_url)
+    searcher = HybridSearcher(index, embedder, lexical, cache_size=0)
+    chunk_limit = searcher._candidates * searcher._chunks_per_document
+    floor = Floor(chunks=index.count(heads_only=False))
+    try:
+        with database.unit_of_work() as session:
+            flt = index_filter(session, PracticeFilters(), AccessPolicy(ANONYMOUS))
+            refs = list(session.scalars(select(Practice.id).where(Practice.status == "published").limit(similar_refs)))
+        for text in QUESTIONS[:3]:  # warm-up
+            embedder.embed_query(text)
+        for _ in range(ENGINE_ROUNDS):
+            for text in QUESTIONS:
+                start = time.perf_counter()
+                dense = embedder.embed_query(text)
+                embedded = time.perf_counter()
+                sparse = lexical.query(text, guess_language(text))
+                legs = time.perf_counter()
+                index.query(IndexQuery(dense, None, flt, limit=chunk_limit))
+                index.query(IndexQuery(None, sparse, flt, limit=searcher._candidates))
+                done = time.perf_counter()
+                floor.embed_ms.append((embedded - start) * 1000)
+                floor.engine_ms.append((done - legs) * 1000)
+                floor.search_ms.append((embedded - start + done - legs) * 1000)
+        for ref in refs:
+            practice_text = QUESTIONS[hash(ref) % len(QUESTIONS)]
+            sparse = lexical.query(practice_text, "nl")
+            start = time.perf_counter()
+            dense = _normalized_mean(index.vectors_of(ref))
+            own = flt.excluding(FieldIn("doc_id", (str(ref),)))
+            index.query(IndexQuery(dense, None, own, limit=chunk_limit))
+            index.query(IndexQuery(None, sparse, own, limit=searcher._candidates))
+            floor.similar_ms.append((time.perf_counter() - start) * 1000)
+    finally:
+        index.close()
+        database.close()
+    return floor
+
+
 FILTERS: tuple[tuple[tuple[str, str], ...], ...] = (
     (("theme", "jeugd"),),
     (("theme", "schuldhulp"),),
@@ -204,7 +283,7 @@ def practice_refs(client: httpx.Client, wanted: int) -> list[str]:
 Request = tuple[str, list[tuple[str, str]]]
 
 
-def scenarios(refs: list[str]) -> dict[str, Callable[[int], Request]]:
+def scenarios(refs: list[str], web_path: str = "/") -> dict[str, Callable[[int], Request]]:
     def search(extra: list[tuple[str, str]]) -> Callable[[int], Request]:
         return lambda i: ("/api/v1/search", [("q", QUESTIONS[i % len(QUESTIONS)]), *extra])
 
@@ -217,7 +296,11 @@ def scenarios(refs: list[str]) -> dict[str, Callable[[int], Request]]:
     def ask(i: int) -> Request:  # POST /ask with the question as JSON body
         return "POST /api/v1/ask", [("question", QUESTIONS[i % len(QUESTIONS)])]
 
+    def web(i: int) -> Request:  # the results page, HTML
+        return f"WEB {web_path}", [("q", QUESTIONS[i % len(QUESTIONS)])]
+
     return {
+        "web": web,
         "hybrid": search([]),
         "lexical": search([("mode", "lexical")]),
         "dense": search([("mode", "dense")]),
@@ -246,11 +329,13 @@ def run(base_url: str, make: Callable[[int], Request], count: int, warmup: int, 
         try:
             if path.startswith("POST "):
                 response = client().post(path[5:], json={"question": params[0][1], "limit": 5})
+            elif path.startswith("WEB "):
+                response = client().get(path[4:], params=params)
             else:
                 response = client().get(path, params=params)
             elapsed = (time.perf_counter() - start) * 1000
             ok = response.status_code == 200
-            body = response.json() if ok else None
+            body = response.json() if ok and not path.startswith("WEB ") else None
         except httpx.HTTPError as exc:
             elapsed, ok, body = (time.perf_counter() - start) * 1000, False, None
             response = None
@@ -264,7 +349,7 @@ def run(base_url: str, make: Callable[[int], Request], count: int, warmup: int, 
                 result.latencies_ms.append(elapsed)
                 if isinstance(body, dict):
                     result.hits += len(body["hits"] if "hits" in body else body["practices"])
-                else:
+                elif isinstance(body, list):
                     result.hits += len(body)
             else:
                 result.errors += 1
@@ -297,6 +382,18 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=10)
 
 
+def floor_for(scenario: str, floor: Floor) -> float | None:
+    if scenario == "similar":
+        return percentile(floor.similar_ms, 50) if floor.similar_ms else None
+    if scenario in ("hybrid", "hybrid+filter", "ask", "web"):
+        return percentile(floor.search_ms, 50)
+    if scenario == "dense":
+        return percentile(floor.search_ms, 50)  # the lexical leg is cheap; close enough for dense
+    if scenario == "lexical":
+        return percentile(floor.engine_ms, 50)
+    return None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, help="a filled data dir to reuse (from ingest.py --keep)")
@@ -304,9 +401,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261128)
     parser.add_argument("--requests", "-m", type=int, default=300, help="measured requests per scenario and pass")
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured requests first (default 20)")
-    parser.add_argument("--concurrency", type=int, default=4, help="second pass with this many clients (0: skip)")
+    parser.add_argument("--clients", default="1,8,32", help="passes: this many client threads at once")
     parser.add_argument("--port", type=int, default=0, help="default: a free port on 127.0.0.1")
-    parser.add_argument("--scenarios", default="hybrid,lexical,dense,hybrid+filter,similar,ask")
+    parser.add_argument("--scenarios", default="hybrid,similar,ask,web")
+    parser.add_argument("--web-path", default="/", help="the results page (GET PATH?q=...)")
+    parser.add_argument("--query-cache", type=int, default=0, help="PRAKTIJKBANK_QUERY_CACHE_SIZE of the service")
     parser.add_argument(
         "--torch-threads",
         type=int,
@@ -320,9 +419,23 @@ def main() -> None:
     data_dir = args.data_dir or build_data_dir(args.n, args.seed, args.build_timeout)
     if not (data_dir / "praktijkbank.sqlite3").exists():
         raise SystemExit(f"{data_dir} holds no praktijkbank.sqlite3")
+    load_before = os.getloadavg()
+    floor = measure_floor(data_dir)
+    print(
+        f"floor ({ENGINE_ROUNDS} x {len(QUESTIONS)} questions, {floor.chunks} points): query embedding p50 "
+        f"{percentile(floor.embed_ms, 50):.2f} ms, engine queries (2 legs) p50 {percentile(floor.engine_ms, 50):.2f} "
+        f"ms, both p50 {percentile(floor.search_ms, 50):.2f} ms; similar (vectors + legs) p50 "
+        f"{percentile(floor.similar_ms, 50) if floor.similar_ms else float('nan'):.2f} ms",
+        flush=True,
+    )
     port = args.port or free_port()
     base_url = f"http://{HOST}:{port}"
-    env = {**os.environ, "PRAKTIJKBANK_SEED_ON_FIRST_START": "false", "TOKENIZERS_PARALLELISM": "false"}
+    env = {
+        **os.environ,
+        "PRAKTIJKBANK_SEED_ON_FIRST_START": "false",
+        "TOKENIZERS_PARALLELISM": "false",
+        "PRAKTIJKBANK_QUERY_CACHE_SIZE": str(args.query_cache),
+    }
     if args.torch_threads:
         env["PRAKTIJKBANK_TORCH_THREADS"] = str(args.torch_threads)
     log_path = Path(tempfile.gettempdir()) / f"praktijkbank-serve-{port}.log"
@@ -341,24 +454,24 @@ def main() -> None:
             with httpx.Client(base_url=base_url, timeout=30) as client:
                 ready = wait_ready(client, proc, args.ready_timeout)
                 print(
-                    f"service pid {proc.pid} on {base_url} ready in {time.perf_counter() - start:.1f} s: "
-                    f"{ready['practices']} practices, {ready['indexed_practices']} indexed, "
-                    f"lag {ready['index_lag']}; PRAKTIJKBANK_TORCH_THREADS="
-                    f"{env.get('PRAKTIJKBANK_TORCH_THREADS', '(unset)')}; log {log_path}",
+                    f"service pid {proc.pid} on {base_url} ready in {time.perf_counter() - start:.1f} s (cold start: "
+                    f"process, model, index, first /readyz): {ready['practices']} practices, "
+                    f"{ready['indexed_practices']} indexed, lag {ready['index_lag']}; query cache {args.query_cache}; "
+                    f"log {log_path}",
                     flush=True,
                 )
                 rss.append(("ready (idle)", proc_status_mib(proc.pid), proc_status_mib(proc.pid, "VmHWM")))
                 refs = practice_refs(client, 300)
             chosen = [s.strip() for s in args.scenarios.split(",") if s.strip()]
-            table_of = scenarios(refs)
-            passes = [("sequential", 1)] + (
-                [(f"{args.concurrency} clients", args.concurrency)] if args.concurrency > 1 else []
-            )
-            for pass_name, concurrency in passes:
+            table_of = scenarios(refs, args.web_path)
+            for clients in [int(c) for c in args.clients.split(",") if c.strip()]:
+                pass_name = f"{clients} client{'s' if clients > 1 else ''}"
                 monitor = CpuMonitor([proc.pid, "self"])
                 for name in chosen:
-                    result = run(base_url, table_of[name], args.requests, args.warmup, concurrency)
+                    result = run(base_url, table_of[name], args.requests, args.warmup, clients)
                     lat = result.latencies_ms
+                    base = floor_for(name, floor)
+                    p50 = percentile(lat, 50) if lat else None
                     rows.append(
                         [
                             pass_name,
@@ -366,12 +479,12 @@ def main() -> None:
                             str(len(lat)),
                             str(result.errors),
                             f"{result.hits / max(1, len(lat)):.1f}",
-                            f"{percentile(lat, 50):.1f}" if lat else "-",
+                            f"{p50:.1f}" if p50 is not None else "-",
                             f"{percentile(lat, 95):.1f}" if lat else "-",
                             f"{percentile(lat, 99):.1f}" if lat else "-",
-                            f"{statistics.fmean(lat):.1f}" if lat else "-",
-                            f"{max(lat):.1f}" if lat else "-",
                             f"{len(lat) / result.wall_s:.1f}" if result.wall_s else "-",
+                            f"{base:.2f}" if base else "-",
+                            f"{p50 / base:.1f}x" if base and p50 is not None else "-",
                         ]
                     )
                     print("  " + " | ".join(rows[-1]), flush=True)
@@ -381,15 +494,17 @@ def main() -> None:
                 rss.append((f"after {pass_name}", proc_status_mib(proc.pid), proc_status_mib(proc.pid, "VmHWM")))
         finally:
             stop(proc)
+    load_after = os.getloadavg()
 
     print()
     print(
-        f"{ready['practices']} practices ({ready['indexed_practices']} indexed), {len(QUESTIONS)} questions, "
-        f"{args.requests} measured requests per row after {args.warmup} warm-up requests; latency in ms"
+        f"{ready['practices']} practices ({ready['indexed_practices']} indexed, {floor.chunks} points), "
+        f"{len(QUESTIONS)} questions, {args.requests} measured requests per row after {args.warmup} warm-up "
+        f"requests; latency in ms; floor = query embedding + engine queries measured in this run"
     )
     print(
         table(
-            ["pass", "scenario", "ok", "errors", "hits/req", "p50", "p95", "p99", "mean", "max", "req/s"],
+            ["pass", "scenario", "ok", "errors", "hits/req", "p50", "p95", "p99", "req/s", "floor p50", "p50/floor"],
             rows,
         )
     )
@@ -398,6 +513,13 @@ def main() -> None:
     print()
     for note in cpu_notes:
         print(note)
+    print(
+        "machine load average (1, 5, 15 min) before: "
+        + ", ".join(f"{x:.1f}" for x in load_before)
+        + "; after: "
+        + ", ".join(f"{x:.1f}" for x in load_after)
+        + f" on {os.cpu_count()} cpus"
+    )
 
 
 if __name__ == "__main__":

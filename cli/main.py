@@ -214,20 +214,30 @@ def _counts(counts: dict[Any, int]) -> str:
 
 
 @cli.command()
+@click.option(
+    "--model",
+    default=None,
+    help="The embedding model of the new index (default: PRAKTIJKBANK_EMBEDDING_MODEL); it stays in use after.",
+)
 @data_dir_option
-def reindex(data_dir: Path | None) -> None:
-    """Rebuild the whole index from SQL (after a model change, or to repair). Safe to interrupt and rerun."""
-    from services.index_source import enqueue_all, index_status
+def reindex(model: str | None, data_dir: Path | None) -> None:
+    """Rebuild the whole index from SQL beside the live one, then switch to it; a running service keeps answering
+    and follows the switch. Use it after a model change, or to repair. Safe to interrupt: the live index stays."""
+    from services.rebuild import rebuild
 
     settings = _settings(data_dir)
-    # Tasks first, committed: if this is interrupted, the next start or run picks up where it stopped.
-    with _database(data_dir) as database, database.unit_of_work() as session:
-        queued = enqueue_all(session)
-    with _runtime(settings, recreate_index=True) as runtime:
-        _drain(runtime, "reindex")
-        with runtime.database.unit_of_work() as session:
-            state = index_status(session, runtime.index)
-    click.echo(f"reindexed {_counts(queued)}; the index holds {_counts(state.in_index or {})}")
+    chosen = model or settings.embedding_model
+    # Server: other processes follow the alias within their poll interval; then the old collection goes.
+    grace = None if settings.uses_embedded_index else 3 * settings.worker_poll_seconds + 5
+    with _database(data_dir) as database:
+        from services.index_source import index_status
+
+        with database.unit_of_work() as session:
+            total = sum(index_status(session, None).in_sql.values())
+        with tqdm(total=total, desc="reindex", unit="document", disable=total == 0) as bar:
+            done = rebuild(settings, database, chosen, progress=bar.update, drop_previous_after=grace)
+    click.echo(f"reindexed {_counts(done.in_sql)}; the index holds {_counts(done.in_index)}")
+    click.echo(f"model {done.model}: {done.name} is live (it replaced {done.previous or 'nothing'})")
 
 
 @cli.command()

@@ -72,7 +72,15 @@ class TimedEmbedder:
         self._inner = inner
 
     def __getattr__(self, name: str) -> object:
-        return getattr(self._inner, name)
+        value = getattr(self._inner, name)
+        if name == "embed_queries":  # optional, batch-first: present only where the inner embedder has it
+
+            def embed_queries(texts: list[str]) -> list[list[float]]:
+                with timed(EMBED_SECONDS, "query"):
+                    return value(texts)  # type: ignore[operator,no-any-return]
+
+            return embed_queries
+        return value
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         with timed(EMBED_SECONDS, "documents"):

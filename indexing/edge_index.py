@@ -8,7 +8,7 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ def to_edge_filter(flt: IndexFilter) -> qe.Filter | None:
 class EdgeIndex:
     def __init__(self, path: Path, meta: IndexMeta, *, recreate: bool = False) -> None:
         self.path = path
+        self.name = path.name
         self.meta = meta
         self._lock_fd = _lock(path)
         try:
@@ -130,6 +131,20 @@ class EdgeIndex:
         flt = to_edge_filter(IndexFilter(all_of=(FieldIn("doc_id", (str(doc_id),)),)))
         records, _next = self._shard.scroll(qe.ScrollRequest(limit=1000, filter=flt, with_vector=[DENSE]))
         return [dense_of(record.vector) for record in records if isinstance(record.vector, dict)]
+
+    def versions(self) -> Iterator[tuple[uuid.UUID, int]]:
+        """(document, version) of every document in the index, read from its head point."""
+        flt = to_edge_filter(IndexFilter(all_of=(FieldIn("head", (1,)),)))
+        offset: Any = None
+        while True:
+            records, offset = self._shard.scroll(
+                qe.ScrollRequest(limit=1000, offset=offset, filter=flt, with_payload=["doc_id", "version"])
+            )
+            for record in records:
+                payload = record.payload or {}
+                yield uuid.UUID(str(payload["doc_id"])), int(payload["version"])
+            if offset is None:
+                return
 
     def optimize(self) -> None:
         self._shard.optimize()

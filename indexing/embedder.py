@@ -82,6 +82,16 @@ class SentenceTransformerEmbedder:
         )[0]
         return [float(x) for x in vector]
 
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Several queries in one model call (concurrent searches, see indexing.query_encoder)."""
+        vectors = self._model.encode(
+            [self._query_prefix + t for t in texts],
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return [[float(x) for x in row] for row in vectors]
+
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Word pieces per text as the model sees them, special tokens excluded."""
         tokenizer = self._model.tokenizer

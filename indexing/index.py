@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -129,6 +129,9 @@ class VectorIndex(Protocol):
 
     def vectors_of(self, doc_id: uuid.UUID) -> list[list[float]]:
         """The dense vectors stored for one document (for 'more like this')."""
+
+    def versions(self) -> Iterator[tuple[uuid.UUID, int]]:
+        """(document, version) of every document in the index: what a rebuild compares with SQL."""
 
     def optimize(self) -> None: ...
 

@@ -10,6 +10,7 @@ from core.settings import BUNDLED_MODEL, USE_MULTILINGUAL
 from indexing.embedder import Embedder, model_family
 from indexing.index import FieldIn, IndexFilter, IndexQuery, VectorIndex
 from indexing.lexical import LexicalEncoder, SparseVec, guess_language
+from indexing.query_encoder import LruCache, QueryBatcher
 
 
 class SearchMode(StrEnum):
@@ -74,6 +75,7 @@ class HybridSearcher:
         *,
         chunks_per_document: int = 6,
         candidates: int = 100,
+        cache_size: int = 2048,
     ) -> None:
         self.index = index
         self.embedder = embedder
@@ -81,13 +83,23 @@ class HybridSearcher:
         self.weights = weights or FusionWeights()
         self._chunks_per_document = chunks_per_document
         self._candidates = candidates
+        self._queries = QueryBatcher(embedder)
+        self._encoded: LruCache[tuple[str, SearchMode], QueryVectors] = LruCache(cache_size)
 
     def encode(self, text: str, mode: SearchMode = SearchMode.HYBRID) -> QueryVectors:
-        """The query's vectors, to reuse for several searches. Calls the model: run it off the event loop."""
+        """The query's vectors, to reuse for several searches. Calls the model: run it off the event loop.
+
+        Concurrent queries share one model call; a query asked recently comes from the cache (vectors, words and
+        language: everything that depends only on the text)."""
+        cached = self._encoded.get((text, mode))
+        if cached is not None:
+            return cached
         language = guess_language(text)
-        dense = self.embedder.embed_query(text) if mode != SearchMode.LEXICAL else None
+        dense = self._queries.embed(text) if mode != SearchMode.LEXICAL else None
         sparse = self.lexical.query(text, language) if mode != SearchMode.DENSE else None
-        return QueryVectors(dense, sparse, language)
+        encoded = QueryVectors(dense, sparse, language)
+        self._encoded.put((text, mode), encoded)
+        return encoded
 
     def search(
         self,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import httpx
 from qdrant_client import QdrantClient
@@ -63,11 +65,84 @@ def to_client_filter(flt: IndexFilter) -> qm.Filter | None:
     return qm.Filter(must=must or None, must_not=must_not or None)
 
 
+@dataclass(frozen=True)
+class CollectionLayout:
+    """How a new collection spreads over a cluster (settings ``qdrant_shards`` and the like)."""
+
+    shards: int = 1
+    replication_factor: int = 1
+    write_consistency: int = 1
+    quantization: Literal["none", "int8"] = "none"
+
+    def quantization_config(self) -> qm.ScalarQuantization | None:
+        if self.quantization == "none":
+            return None
+        # int8 copies in RAM for the search, float originals on disk to rescore the best candidates.
+        return qm.ScalarQuantization(
+            scalar=qm.ScalarQuantizationConfig(type=qm.ScalarType.INT8, quantile=0.99, always_ram=True)
+        )
+
+
+def alias_target(client: QdrantClient, alias: str) -> str | None:
+    """The collection an alias points at; None when ``alias`` is no alias."""
+    for item in client.get_aliases().aliases:
+        if item.alias_name == alias:
+            return str(item.collection_name)
+    return None
+
+
+def live_collection(client: QdrantClient, name: str) -> str | None:
+    """The collection services search under ``name``: the alias target, or a collection of that name (made before
+    aliases were used), or None."""
+    try:
+        target = alias_target(client, name)
+        if target is not None:
+            return target
+        return name if client.collection_exists(name) else None
+    except Exception as exc:  # connection errors come in many types from httpx and grpc
+        raise IndexUnavailable(f"Qdrant is not reachable: {exc}") from exc
+
+
+def new_collection_name(alias: str) -> str:
+    return f"{alias}-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:6]}"
+
+
+def switch_alias(client: QdrantClient, alias: str, collection: str) -> None:
+    """Point ``alias`` at ``collection`` in one request: the server applies the operations atomically."""
+    operations: list[Any] = []
+    if alias_target(client, alias) is not None:
+        operations.append(qm.DeleteAliasOperation(delete_alias=qm.DeleteAlias(alias_name=alias)))
+    operations.append(
+        qm.CreateAliasOperation(create_alias=qm.CreateAlias(collection_name=collection, alias_name=alias))
+    )
+    client.update_collection_aliases(change_aliases_operations=operations)
+
+
+def configured_model(client: QdrantClient, collection: str) -> str | None:
+    """The settings name of the model a collection was built with (``reindex --model``), when recorded."""
+    stored = client.get_collection(collection).config.metadata or {}
+    value = stored.get("configured_model")
+    return str(value) if value else None
+
+
 class ServerIndex:
-    def __init__(self, client: QdrantClient, collection: str, meta: IndexMeta) -> None:
+    def __init__(
+        self,
+        client: QdrantClient,
+        collection: str,
+        meta: IndexMeta,
+        layout: CollectionLayout | None = None,
+        *,
+        configured_model: str | None = None,
+    ) -> None:
+        """``collection`` is a real collection (not an alias): a service stays on the collection it opened until
+        it follows the alias to a new one, so a search never mixes two models."""
         self._client = client
         self._collection = collection
+        self.name = collection
         self.meta = meta
+        self._layout = layout or CollectionLayout()
+        self._configured_model = configured_model
         try:
             exists = client.collection_exists(collection)
         except Exception as exc:  # connection errors come in many types from httpx and grpc
@@ -83,12 +158,27 @@ class ServerIndex:
             self._create()
 
     def _create(self) -> None:
+        layout = self._layout
+        metadata: dict[str, Any] = self.meta.as_dict()
+        if self._configured_model:
+            metadata["configured_model"] = self._configured_model
         self._client.create_collection(
             self._collection,
-            vectors_config={DENSE: qm.VectorParams(size=self.meta.dimension, distance=qm.Distance.COSINE)},
+            vectors_config={
+                DENSE: qm.VectorParams(
+                    size=self.meta.dimension,
+                    distance=qm.Distance.COSINE,
+                    on_disk=True if layout.quantization != "none" else None,
+                )
+            },
             sparse_vectors_config={LEXICAL: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
-            metadata=self.meta.as_dict(),
+            shard_number=layout.shards,
+            replication_factor=layout.replication_factor,
+            write_consistency_factor=layout.write_consistency,
+            quantization_config=layout.quantization_config(),
+            metadata=metadata,
         )
+        # Every field a filter names gets an index: without one the server scans payloads on each query.
         for name in KEYWORD_FIELDS:
             self._client.create_payload_index(self._collection, name, qm.PayloadSchemaType.KEYWORD)
         for name in INTEGER_FIELDS:
@@ -151,6 +241,24 @@ class ServerIndex:
         with _reachable():
             records, _ = self._client.scroll(self._collection, scroll_filter=flt, limit=1000, with_vectors=[DENSE])
         return [dense_of(record.vector) for record in records if isinstance(record.vector, dict)]
+
+    def versions(self) -> Iterator[tuple[uuid.UUID, int]]:
+        """(document, version) of every document in the index, read from its head point."""
+        flt = to_client_filter(IndexFilter(all_of=(FieldIn("head", (1,)),)))
+        offset: Any = None
+        while True:
+            records, offset = self._client.scroll(
+                self._collection, scroll_filter=flt, limit=1000, offset=offset, with_payload=["doc_id", "version"]
+            )
+            for record in records:
+                payload = record.payload or {}
+                yield uuid.UUID(str(payload["doc_id"])), int(payload["version"])
+            if offset is None:
+                return
+
+    def drop(self) -> None:
+        """Delete the collection (an old one, after the alias moved away from it)."""
+        self._client.delete_collection(self._collection)
 
     def optimize(self) -> None:
         """The server optimizes in its own background threads."""

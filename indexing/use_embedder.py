@@ -43,5 +43,11 @@ class UseEmbedder:
     def embed_query(self, text: str) -> list[float]:
         return [float(x) for x in self._model.encode(text)]
 
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Several queries in one model call (concurrent searches, see indexing.query_encoder)."""
+        if len(texts) == 1:
+            return [self.embed_query(texts[0])]
+        return [[float(x) for x in row] for row in self._model.encode(texts)]
+
     def count_tokens(self, texts: list[str]) -> list[int]:
         return [len(ids) for ids in self._tokenizer.encode(list(texts), add_bos=False, add_eos=False)]

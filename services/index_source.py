@@ -80,6 +80,31 @@ def enqueue_all(session: Session) -> dict[DocKind, int]:
     return {kind: len(ids) for kind, ids in documents.items()}
 
 
+def versions_in_sql(session: Session) -> dict[uuid.UUID, tuple[DocKind, int]]:
+    """Every indexable document with its kind and current version."""
+    found = {pid: (DocKind.PRACTICE, v) for pid, v in session.execute(select(Practice.id, Practice.version))}
+    found.update({qid: (DocKind.QUESTION, v) for qid, v in session.execute(select(Question.id, Question.version))})
+    return found
+
+
+def out_of_date(session: Session, index: VectorIndex) -> list[tuple[DocKind, uuid.UUID]]:
+    """Documents the index holds at another version than SQL, lacks, or holds though SQL no longer has them
+    (those as practices: the worker removes the points of a document it cannot load, whatever its kind)."""
+    wanted = versions_in_sql(session)
+    held = dict(index.versions())
+    stale = [(kind, doc) for doc, (kind, version) in wanted.items() if held.get(doc) != version]
+    gone = [(DocKind.PRACTICE, doc) for doc in held if doc not in wanted]
+    return stale + gone
+
+
+def enqueue_out_of_date(session: Session, index: VectorIndex) -> int:
+    """Queue a task for every document where ``index`` and SQL differ (after a switch to a rebuilt index)."""
+    differing = out_of_date(session, index)
+    for kind in DocKind:
+        index_tasks.enqueue(session, kind, [doc for k, doc in differing if k == kind])
+    return len(differing)
+
+
 @dataclass(frozen=True)
 class IndexStatus:
     """SQL and index counts per kind of document, and the queue between them."""

@@ -1,12 +1,20 @@
 """The expensive, long-lived things of one process, built once: SQL engine, model, index, searcher, worker.
 
 The web app builds one in its lifespan; CLI commands build one for their run. No HTTP here.
+
+The model, index, searcher and worker form one *generation*. ``praktijkbank reindex`` builds a new index beside
+the live one and then moves the pointer to it (embedded: ``index-current.json``; server: the collection alias);
+a running process follows within ``worker_poll_seconds``: it opens the new generation, swaps it in with one
+assignment, and closes the old one after in-flight searches are done. A request takes the searcher once, so it
+never mixes two models.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import shutil
+import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -16,12 +24,12 @@ from core.metrics import TimedEmbedder
 from core.settings import Settings
 from indexing.dutch import CompoundLexicalEncoder
 from indexing.embedder import Embedder, load_embedder
-from indexing.factory import open_index
+from indexing.factory import live_index, make_client, open_index
 from indexing.index import IndexMeta, VectorIndex
 from indexing.lexical import LexicalEncoder
 from indexing.search import HybridSearcher, weights_for
 from indexing.worker import IndexWorker
-from services.index_source import SqlDocumentSource
+from services.index_source import SqlDocumentSource, enqueue_out_of_date
 from storage.database import Database, unit_of_work
 from storage.repositories import index_tasks
 
@@ -29,17 +37,43 @@ if TYPE_CHECKING:
     from qdrant_client import QdrantClient
 
 logger = logging.getLogger(__name__)
+RETIRE_AFTER_SECONDS = 30.0  # an old generation stays open this long for searches that started on it
 
 
-@dataclass
-class Runtime:
-    settings: Settings
-    database: Database
+def make_lexical(settings: Settings) -> LexicalEncoder:
+    return CompoundLexicalEncoder() if settings.dutch_compounds else LexicalEncoder()
+
+
+def load_model(settings: Settings, model: str) -> Embedder:
+    return load_embedder(model, batch_size=settings.embedding_batch_size, torch_threads=settings.torch_threads)
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One index with the model that built it, and the searcher and worker over them."""
+
+    name: str  # the index folder in the data folder, or the collection on the server
+    model: str  # the settings name of the model (``use-multilingual``...)
     embedder: Embedder
     index: VectorIndex
     searcher: HybridSearcher
     worker: IndexWorker
-    background: bool = field(default=False)
+
+
+class Runtime:
+    def __init__(
+        self, settings: Settings, database: Database, live: Generation, client: QdrantClient | None = None
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        self.live = live
+        self.background = False
+        self.retire_after = RETIRE_AFTER_SECONDS
+        self._client = client
+        self._follow_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._follower: threading.Thread | None = None
+        self._retiring: list[tuple[Generation, threading.Timer]] = []
 
     @classmethod
     def build(
@@ -52,27 +86,41 @@ class Runtime:
     ) -> Runtime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         database = Database.open(settings.sqlalchemy_url)
-        sessions = database.sessions
-        embedder = embedder or load_embedder(
-            settings.embedding_model,
-            batch_size=settings.embedding_batch_size,
-            torch_threads=settings.torch_threads,
-        )
-        embedder = TimedEmbedder(embedder)  # type: ignore[assignment]  # same protocol, each call timed
-        lexical = CompoundLexicalEncoder() if settings.dutch_compounds else LexicalEncoder()
-        meta = IndexMeta(embedder.name, embedder.dimension, lexical=lexical.scheme)
-        index = open_index(settings, meta, recreate=recreate_index, client=qdrant_client)
-        searcher = HybridSearcher(
-            index, embedder, lexical, weights_for(embedder.name, settings.fusion_weights, settings.rrf_k)
-        )
-        worker = IndexWorker(
-            SqlDocumentSource(sessions), index, embedder, lexical, batch_size=settings.worker_batch_size
-        )
+        client = None if settings.uses_embedded_index else qdrant_client or make_client(settings)
+        live = live_index(settings, client)
+        # A `reindex --model` recorded the model the live index was built with; it wins over the setting until
+        # the next reindex (the setting then is what a fresh install or a plain `reindex` uses).
+        model = live.model or settings.embedding_model
+        if live.model and live.model != settings.embedding_model:
+            logger.warning(
+                "the live index was built with %s (reindex --model); PRAKTIJKBANK_EMBEDDING_MODEL says %s",
+                live.model,
+                settings.embedding_model,
+            )
+        embedder = embedder or load_model(settings, model)
+        generation = _generation(settings, database, embedder, model, live.name, client, recreate=recreate_index)
         if settings.uses_embedded_index:
             # One process owns the embedded index: leases left by a killed process are void.
-            with unit_of_work(sessions) as session:
+            with unit_of_work(database.sessions) as session:
                 index_tasks.release_all(session)
-        return cls(settings, database, embedder, index, searcher, worker)
+        return cls(settings, database, generation, client)
+
+    # The live generation's parts. Read ``searcher`` once per request: it carries its own index and model.
+    @property
+    def embedder(self) -> Embedder:
+        return self.live.embedder
+
+    @property
+    def index(self) -> VectorIndex:
+        return self.live.index
+
+    @property
+    def searcher(self) -> HybridSearcher:
+        return self.live.searcher
+
+    @property
+    def worker(self) -> IndexWorker:
+        return self.live.worker
 
     @property
     def engine(self) -> Engine:
@@ -82,12 +130,97 @@ class Runtime:
     def sessions(self) -> sessionmaker[Session]:
         return self.database.sessions
 
+    def follow(self) -> bool:
+        """Switch to the index the live pointer names, if it is another one than ours. True when switched."""
+        with self._follow_lock:
+            live = live_index(self.settings, self._client)
+            old = self.live
+            if live.name is None or live.name == old.name:
+                return False
+            model = live.model or self.settings.embedding_model
+            embedder = old.embedder if model == old.model else load_model(self.settings, model)
+            new = _generation(self.settings, self.database, embedder, model, live.name, self._client)
+            if self.background:
+                old.worker.stop()  # its batch in hand ends in the old index; the catch-up below sees it
+            self.live = new
+            logger.info("switched to index %s (model %s)", new.name, new.embedder.name)
+            # Writes the rebuild did not see (made while it ran, or by our old worker) are queued again.
+            with unit_of_work(self.sessions) as session:
+                queued = enqueue_out_of_date(session, new.index)
+            if queued:
+                logger.info("queued %d documents changed during the rebuild", queued)
+            if self.background:
+                new.worker.start(self.settings.worker_poll_seconds)
+            timer = threading.Timer(self.retire_after, self._retire, args=(old,))
+            timer.daemon = True
+            self._retiring.append((old, timer))
+            timer.start()
+            return True
+
+    def _retire(self, old: Generation) -> None:
+        with self._follow_lock:
+            self._retiring = [(g, t) for g, t in self._retiring if g is not old]
+        _close_generation(self.settings, old)
+
     def start_worker(self) -> None:
-        self.worker.start(self.settings.worker_poll_seconds)
+        """Index in the background, and follow the live pointer to a rebuilt index."""
+        self.live.worker.start(self.settings.worker_poll_seconds)
         self.background = True
+        self._follower = threading.Thread(target=self._follow_loop, name="index-follower", daemon=True)
+        self._follower.start()
+
+    def _follow_loop(self) -> None:
+        while not self._stop.wait(self.settings.worker_poll_seconds):
+            try:
+                self.follow()
+            except Exception:  # a failed switch leaves the old generation serving; it is tried again
+                logger.exception("could not switch to the rebuilt index")
 
     def close(self) -> None:
+        self._stop.set()
+        if self._follower:
+            self._follower.join(30)
         if self.background:
-            self.worker.stop()
-        self.index.close()
+            self.live.worker.stop()
+        for old, timer in self._retiring:
+            timer.cancel()
+            _close_generation(self.settings, old)
+        self._retiring = []
+        self.live.index.close()  # a server index closes the client with it
         self.database.close()
+
+
+def _generation(
+    settings: Settings,
+    database: Database,
+    embedder: Embedder,
+    model: str,
+    name: str | None,
+    client: QdrantClient | None,
+    *,
+    recreate: bool = False,
+) -> Generation:
+    if not isinstance(embedder, TimedEmbedder):
+        embedder = TimedEmbedder(embedder)  # type: ignore[assignment]  # same protocol, each call timed
+    lexical = make_lexical(settings)
+    meta = IndexMeta(embedder.name, embedder.dimension, lexical=lexical.scheme)
+    index = open_index(settings, meta, recreate=recreate, client=client, name=None if recreate else name)
+    searcher = HybridSearcher(
+        index,
+        embedder,
+        lexical,
+        weights_for(embedder.name, settings.fusion_weights, settings.rrf_k),
+        cache_size=settings.query_cache_size,
+    )
+    worker = IndexWorker(
+        SqlDocumentSource(database.sessions), index, embedder, lexical, batch_size=settings.worker_batch_size
+    )
+    return Generation(getattr(index, "name", name or ""), model, embedder, index, searcher, worker)
+
+
+def _close_generation(settings: Settings, old: Generation) -> None:
+    """Close a superseded generation. Embedded: its folder goes too; server: the collection stays until
+    ``reindex`` drops it (other processes may still search it), and the client is shared, so it stays open."""
+    if settings.uses_embedded_index:
+        old.index.close()
+        shutil.rmtree(settings.data_dir / old.name, ignore_errors=True)

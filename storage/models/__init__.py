@@ -2,6 +2,7 @@
 
 from storage.models.accounts import Account, ApiToken, AuditEntry, WebSession
 from storage.models.directory import Community, CommunityMember, Organisation, Person
+from storage.models.limits import RateLimitHit
 from storage.models.network import Answer, Application, Feedback, KnowledgeGap, Question
 from storage.models.practices import Practice, PracticeAuthor, PracticeTag, PracticeVersion
 from storage.models.tasks import IndexTask
@@ -24,5 +25,6 @@ __all__ = [
     "PracticeTag",
     "PracticeVersion",
     "Question",
+    "RateLimitHit",
     "WebSession",
 ]

@@ -64,7 +64,9 @@ def test_every_readme_example_runs_as_written(tmp_path: Path, pg_databases: PgDa
         service.stop()
     assert '"slug":"inloopspreekuur-voor-mantelzorgers"' in output.replace(" ", "")
     assert '"status":"archived"' in output.replace(" ", "")
-    assert (ROOT / "praktijken.jsonl").exists()
-    os.remove(ROOT / "praktijken.jsonl")  # the export example writes into the project folder, as a user's would
+    assert "reindexed" in output and "questions" in output
+    for written in ("praktijken.jsonl", "praktijkbank-kopie.sqlite3"):  # examples write into the project folder
+        assert (ROOT / written).exists()
+        os.remove(ROOT / written)
     stopped = run("\n".join(found["stopped"]), service)
-    assert "reindexed" in stopped and "questions" in stopped
+    assert "imported 0 practices" in stopped

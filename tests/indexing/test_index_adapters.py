@@ -185,3 +185,56 @@ def test_embedded_index_refuses_a_second_opener(tmp_path: Path) -> None:
         open_index(settings, META)
     first.close()
     open_index(settings, META).close()  # released on close
+
+
+def test_versions_name_each_document_once_with_its_version(index: VectorIndex) -> None:
+    fill(index)
+    versions = dict(index.versions())
+    assert set(versions) == {DOC_A, DOC_B, DOC_C}
+    assert set(versions.values()) == {1}
+
+
+def test_server_collection_is_laid_out_from_settings_behind_an_alias(tmp_path: Path) -> None:
+    """Shards, replicas, write consistency, quantisation and a payload index per filtered field go to the server
+    (in-memory mode accepts and ignores the cluster parameters, so the calls are recorded)."""
+    from qdrant_client import QdrantClient
+    from qdrant_client import models as qm
+
+    from indexing.index import INTEGER_FIELDS, KEYWORD_FIELDS
+    from indexing.server_index import alias_target
+
+    calls: dict[str, list[dict[str, object]]] = {"create": [], "payload_index": []}
+
+    class Recording(QdrantClient):
+        def create_collection(self, collection_name: str, **kwargs: object) -> bool:  # type: ignore[override]
+            calls["create"].append(kwargs)
+            return super().create_collection(collection_name, **kwargs)  # type: ignore[arg-type]
+
+        def create_payload_index(self, collection_name: str, field_name: str, *args: object, **kw: object) -> object:  # type: ignore[override]
+            calls["payload_index"].append({"field": field_name, "schema": args[0] if args else kw.get("field_schema")})
+            return super().create_payload_index(collection_name, field_name, *args, **kw)  # type: ignore[arg-type]
+
+    client = Recording(location=":memory:")
+    settings = Settings(
+        data_dir=tmp_path,
+        qdrant_url=":memory:",
+        qdrant_shards=6,
+        qdrant_replication_factor=2,
+        qdrant_write_consistency=2,
+        qdrant_quantization="int8",
+    )
+    index = open_index(settings, META, client=client)
+    (created,) = calls["create"]
+    assert (created["shard_number"], created["replication_factor"], created["write_consistency_factor"]) == (6, 2, 2)
+    quantization = created["quantization_config"]
+    assert isinstance(quantization, qm.ScalarQuantization) and quantization.scalar.type == qm.ScalarType.INT8
+    indexed = {str(c["field"]): c["schema"] for c in calls["payload_index"]}
+    assert indexed == {
+        **{f: qm.PayloadSchemaType.KEYWORD for f in KEYWORD_FIELDS},
+        **{f: qm.PayloadSchemaType.INTEGER for f in INTEGER_FIELDS},
+    }
+    # Services search the alias; the collection behind it has a name of its own, so a rebuild can sit beside it.
+    assert alias_target(client, "praktijkbank") == getattr(index, "name", None) != "praktijkbank"
+    fill(index)
+    assert open_index(settings, META, client=client).count() == 3  # a second process opens the same collection
+    client.close()

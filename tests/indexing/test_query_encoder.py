@@ -1,0 +1,61 @@
+"""Concurrent query embeddings share model calls and give the same vectors as one query at a time."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from indexing.embedder import Embedder
+from indexing.query_encoder import LruCache, QueryBatcher
+
+QUESTIONS = [
+    "schulden voorkomen bij jongeren",
+    "eenzaamheid onder ouderen",
+    "thuiszitters terug naar school",
+    "Housing First results for rough sleepers",
+] * 8
+
+
+def test_concurrent_queries_are_embedded_together_with_the_same_vectors(embedder: Embedder) -> None:
+    calls: list[int] = []
+    lock = threading.Lock()
+    many: Callable[[list[str]], list[list[float]]] | None = getattr(embedder, "embed_queries", None)
+    assert many is not None, "the default model embeds several queries in one call"
+    embed_many: Callable[[list[str]], list[list[float]]] = many
+
+    class Counting:
+        def __getattr__(self, name: str) -> object:
+            return getattr(embedder, name)
+
+        def embed_queries(self, texts: list[str]) -> list[list[float]]:
+            with lock:
+                calls.append(len(texts))
+            return embed_many(texts)
+
+    batcher = QueryBatcher(Counting())  # type: ignore[arg-type]
+    barrier = threading.Barrier(len(QUESTIONS))
+
+    def ask(text: str) -> list[float]:
+        barrier.wait()
+        return batcher.embed(text)
+
+    with ThreadPoolExecutor(len(QUESTIONS)) as pool:
+        vectors = list(pool.map(ask, QUESTIONS))
+    assert sum(calls) <= len(QUESTIONS) and len(calls) < len(QUESTIONS)  # fewer model calls than queries
+    for text, vector in zip(QUESTIONS, vectors, strict=True):
+        assert np.allclose(vector, embedder.embed_query(text), atol=1e-5)
+
+
+def test_the_cache_keeps_the_most_recent() -> None:
+    cache: LruCache[str, int] = LruCache(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # a is now the most recent
+    cache.put("c", 3)
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (1, None, 3)
+    off: LruCache[str, int] = LruCache(0)
+    off.put("a", 1)
+    assert off.get("a") is None
