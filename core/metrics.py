@@ -77,7 +77,7 @@ class TimedEmbedder:
 
             def embed_queries(texts: list[str]) -> list[list[float]]:
                 with timed(EMBED_SECONDS, "query"):
-                    return value(texts)  # type: ignore[operator,no-any-return]
+                    return value(texts)  # type: ignore[no-any-return]
 
             return embed_queries
         return value
