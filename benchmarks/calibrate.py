@@ -9,7 +9,7 @@ Newton's method, and three bars are set on its probability:
 * ``strong`` ('sterk'): the lowest bar at which at least ``--strong-precision`` of the in-domain hits above it are
   relevant, and above every out-of-domain hit;
 * ``possible`` ('mogelijk'): the lowest bar at which at least ``--possible-precision`` of the hits above it are
-  relevant;
+  relevant, and above every out-of-domain hit (people are suggested only on 'mogelijk' evidence or better);
 * ``floor`` (below: left out): the highest bar that keeps ``--keep`` of the relevant hits found in the top 10.
 
 Then the held-out checks: the single-answer questions in ``tests/data/questions_*.yaml`` and the network questions
@@ -54,14 +54,14 @@ DATA = ROOT / "benchmarks" / "data"
 TESTS = ROOT / "tests" / "data"
 
 
-def _features(runtime: Runtime, text: str, depth: int) -> list[tuple[str, float, float]]:
+def _features(runtime: Runtime, text: str, depth: int) -> list[tuple[str, float, float | None]]:
     """(slug, dense cosine, lexical per term) of the top ``depth`` hybrid hits, as an anonymous visitor."""
     searcher = runtime.searcher
     with unit_of_work(runtime.sessions) as session:
         flt = index_filter(session, PracticeFilters(), AccessPolicy(ANONYMOUS))
         vectors = searcher.encode(text, SearchMode.HYBRID)
         hits = searcher.search(text, flt, limit=depth, vectors=vectors)
-        found = evidence(searcher, hits, vectors)
+        found = evidence(searcher, hits, vectors, text)
         slugs = {
             p.id: p.slug
             for p in practices_repo.get_many(
@@ -148,26 +148,30 @@ def calibrate(runtime: Runtime, args: argparse.Namespace) -> tuple[dict[str, flo
     qrels = read_qrels(DATA / "seed-nl" / "qrels" / "test.tsv")
     out_of_domain = yaml.safe_load((DATA / "out_of_domain.yaml").read_text(encoding="utf-8"))
 
-    rows: list[tuple[float, float, int, bool, int]] = []  # dense, lexical, grade, in domain, rank
+    rows: list[tuple[float, float, int, bool, int, bool]] = []  # dense, lexical, grade, in domain, rank, across
     for qid, text in queries.items():
         for rank, (slug, dense, lexical) in enumerate(_features(runtime, text, args.depth)):
-            rows.append((dense, lexical, qrels.get(qid, {}).get(slug, 0), True, rank))
+            judged = qrels.get(qid, {}).get(slug, 0)
+            rows.append((dense, lexical or 0.0, judged, True, rank, lexical is None))
     for text in out_of_domain:
         for rank, (_, dense, lexical) in enumerate(_features(runtime, text, args.depth)):
-            rows.append((dense, lexical, 0, False, rank))
+            rows.append((dense, lexical or 0.0, 0, False, rank, lexical is None))
     data = np.array(rows, dtype=float)
-    x, grade, inside, ranks = data[:, :2], data[:, 2], data[:, 3] > 0, data[:, 4]
+    x, grade, inside, ranks, across = data[:, :2], data[:, 2], data[:, 3] > 0, data[:, 4], data[:, 5] > 0
     relevant = (grade >= 1).astype(float)
-    w = fit_logistic(x, relevant)
-    p = 1 / (1 + np.exp(-(w[0] + x @ w[1:])))
+    w = fit_logistic(x[~across], relevant[~across])  # words can only count within one language
+    cross = fit_logistic(x[:, :1], relevant)  # the cosine alone, for documents in another language
+    p = np.where(across, 1 / (1 + np.exp(-(cross[0] + x[:, 0] * cross[1]))), 1 / (1 + np.exp(-(w[0] + x @ w[1:]))))
     log_loss = float(-np.mean(relevant * np.log(p + 1e-12) + (1 - relevant) * np.log(1 - p + 1e-12)))
 
     ood_max = float(p[~inside].max()) if (~inside).any() else 0.0
     strong = max(_lowest_bar(p[inside], relevant[inside], args.strong_precision), math.ceil(ood_max * 100 + 1) / 100)
-    possible = min(strong, _lowest_bar(p, relevant, args.possible_precision))
+    possible = min(strong, max(_lowest_bar(p, relevant, args.possible_precision), math.ceil(ood_max * 100 + 1) / 100))
     found = p[(relevant > 0) & (ranks < 10)]
     floor = min(possible, math.floor(float(np.quantile(found, 1 - args.keep)) * 1000) / 1000) if found.size else 0.0
-    calibration = Calibration(float(w[0]), float(w[1]), float(w[2]), strong, possible, floor)
+    calibration = Calibration(
+        float(w[0]), float(w[1]), float(w[2]), strong, possible, floor, float(cross[0]), float(cross[1])
+    )
     model = {k: round(v, 4) for k, v in calibration.__dict__.items()}
 
     def share(mask: np.ndarray) -> str:
@@ -176,6 +180,7 @@ def calibrate(runtime: Runtime, args: argparse.Namespace) -> tuple[dict[str, flo
     checks: dict[str, Any] = {
         "fit": {
             "samples": len(rows),
+            "samples_across_languages": int(across.sum()),
             "relevant": int(relevant.sum()),
             "out_of_domain_samples": int((~inside).sum()),
             "log_loss": round(log_loss, 4),

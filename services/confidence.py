@@ -2,7 +2,8 @@
 
 The fused rank score only orders hits within one response; it says nothing about whether the best hit is any good
 ("qwxzyplk" still has a best hit). Each hit's own evidence does: the cosine of the query with the practice's
-closest passage (the dense leg) and the BM25 score of its words per query term (the lexical leg). A logistic model
+closest passage (the dense leg) and the BM25 score of its words per query term, relative to a rare term's IDF
+(the lexical leg). A logistic model
 over the two turns them into a probability of being relevant, fitted on the judged questions over the seed practices
 and on out-of-domain questions (whose every hit is irrelevant) by ``benchmarks/calibrate.py``.
 
@@ -32,7 +33,10 @@ class Label(StrEnum):
 
 @dataclass(frozen=True)
 class Calibration:
-    """P(relevant) = sigmoid(bias + dense * cosine + lexical * BM25 per query term), and the label bars on it."""
+    """P(relevant) = sigmoid(bias + dense * cosine + lexical * BM25 per query term), and the label bars on it.
+
+    A practice in another language than the query (a multilingual model) cannot share its words, so missing words
+    say nothing there: its relevance comes from a fit on the cosine alone (``cross_bias``, ``cross_dense``)."""
 
     bias: float
     dense: float
@@ -40,9 +44,15 @@ class Calibration:
     strong: float  # at or above: 'sterk'
     possible: float  # at or above: 'mogelijk'
     floor: float  # at or above: 'zwak'; below: left out
+    cross_bias: float
+    cross_dense: float
 
-    def relevance(self, dense: float, lexical_per_term: float) -> float:
-        z = self.bias + self.dense * dense + self.lexical * lexical_per_term
+    def relevance(self, dense: float, lexical_per_term: float | None) -> float:
+        """``lexical_per_term`` None: a document in another language than the query."""
+        if lexical_per_term is None:
+            z = self.cross_bias + self.cross_dense * dense
+        else:
+            z = self.bias + self.dense * dense + self.lexical * lexical_per_term
         return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
 
     def label(self, relevance: float) -> Label | None:
@@ -69,10 +79,12 @@ def calibration_for(model: str) -> Calibration | None:
     return CALIBRATIONS.get(model_family(model))
 
 
-def lexical_per_term(lexical: float | None, query_terms: int) -> float:
-    """The lexical leg's score divided by the number of distinct query terms: long case descriptions gather large
-    BM25 sums from many common words, so the raw sum would call every long question relevant."""
-    return (lexical or 0.0) / max(1, query_terms)
+def lexical_per_term(lexical: float | None, query_terms: int, documents: int) -> float:
+    """The lexical leg's score per distinct query term, on the scale of the rarest possible term: long case
+    descriptions gather large BM25 sums from many common words (so the raw sum would call every long question
+    relevant), and IDF grows with the number of indexed documents (ln(1 + N) is a rare term's IDF), so the same
+    match would look stronger in a larger bank."""
+    return (lexical or 0.0) / max(1, query_terms) / math.log(2 + max(0, documents))
 
 
 def rank(label: Label | None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
@@ -12,6 +12,7 @@ from core.vocab import Status
 from indexing.documents import INDEXED_SECTIONS
 from indexing.highlight import Snippet, make_snippet
 from indexing.index import FieldIn, IndexFilter
+from indexing.lexical import guess_language
 from indexing.search import DocumentHit, HybridSearcher, QueryVectors, SearchMode, best_similarity
 from services.access import AccessPolicy
 from services.confidence import Label, calibration_for, lexical_per_term
@@ -42,31 +43,38 @@ class Judgement:
 
 
 def evidence(
-    searcher: HybridSearcher, hits: list[DocumentHit], vectors: QueryVectors
-) -> dict[uuid.UUID, tuple[float, float]]:
+    searcher: HybridSearcher, hits: list[DocumentHit], vectors: QueryVectors, query: str
+) -> dict[uuid.UUID, tuple[float, float | None]]:
     """(dense cosine, lexical score per query term) of each hit: the features of the calibration. A document the
-    dense leg did not list still has a closest passage; one the lexical leg did not list shares no query word."""
+    dense leg did not list still has a closest passage; one the lexical leg did not list shares no query word; one
+    in another language than the query (multilingual model) could not share any: its lexical feature is None."""
     if vectors.dense is None or not vectors.sparse:
         return {}
     terms = len(vectors.sparse.indices)
+    documents = searcher.index.count()  # every head point carries words: the population of Qdrant's IDF
+    language = guess_language(query) if searcher.embedder.multilingual else None
     dense = vectors.dense
     return {
         hit.doc_id: (
             hit.dense if hit.dense is not None else best_similarity(searcher.index, hit.doc_id, dense),
-            lexical_per_term(hit.lexical, terms),
+            None
+            if language and hit.language and hit.language != language
+            else lexical_per_term(hit.lexical, terms, documents),
         )
         for hit in hits
     }
 
 
-def judge(searcher: HybridSearcher, hits: list[DocumentHit], vectors: QueryVectors) -> dict[uuid.UUID, Judgement]:
+def judge(
+    searcher: HybridSearcher, hits: list[DocumentHit], vectors: QueryVectors, query: str
+) -> dict[uuid.UUID, Judgement]:
     """Calibrated relevance of each hit (practices and questions alike). Empty when a leg did not run (single-leg
     modes) or the model has no calibration: then nothing is labelled and nothing is left out."""
     calibration = calibration_for(searcher.embedder.name)
     if calibration is None:
         return {}
     judged = {}
-    for doc_id, (dense, lexical) in evidence(searcher, hits, vectors).items():
+    for doc_id, (dense, lexical) in evidence(searcher, hits, vectors, query).items():
         relevance = calibration.relevance(dense, lexical)
         judged[doc_id] = Judgement(relevance, calibration.label(relevance))
     return judged
@@ -148,13 +156,17 @@ def search(
     offset: int,
     mode: SearchMode,
     vectors: QueryVectors | None = None,
+    floor: bool = True,
 ) -> list[PracticeHit]:
     """Published practices for ``query``, each with its calibrated relevance and label (hybrid mode, calibrated
-    model); hits below the floor are left out. Calls the model unless ``vectors`` are given."""
+    model); hits below the floor are left out unless ``floor`` is False. Calls the model unless ``vectors`` are
+    given."""
     flt = index_filter(session, filters, policy)
     vectors = vectors or searcher.encode(query, mode)
     hits = searcher.search(query, flt, limit=limit, offset=offset, mode=mode, vectors=vectors)
-    judged = judge(searcher, hits, vectors) if mode == SearchMode.HYBRID else {}
+    judged = judge(searcher, hits, vectors, query) if mode == SearchMode.HYBRID else {}
+    if not floor:
+        judged = {doc: replace(j, label=j.label or Label.WEAK) for doc, j in judged.items()}
     return boost_applied(session, resolve_hits(session, hits, policy, query, searcher, judged))
 
 

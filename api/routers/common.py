@@ -111,4 +111,6 @@ def to_search_hit(hit: PracticeHit) -> SearchHit:
         sections=list(hit.sections),
         snippet=hit.snippet.text,
         highlights=[Highlight(start=s, end=e) for s, e in hit.snippet.highlights],
+        relevance=hit.relevance,
+        label=hit.label,
     )

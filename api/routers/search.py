@@ -34,6 +34,6 @@ def search(
         raise InvalidInput("the query is empty", field="q")
     vectors = searcher.encode(q, mode)
     hits = service.search(session, searcher, policy, q, filters, limit=limit, offset=offset, mode=mode, vectors=vectors)
-    if vectors.dense is not None and offset == 0:
-        count_if_weak(session, searcher, [h.practice for h in hits], vectors.dense, filters, kind="search")
+    if offset == 0:
+        count_if_weak(session, hits, filters, kind="search")
     return SearchResponse(query=q, mode=mode.value, hits=[to_search_hit(h) for h in hits])
