@@ -88,9 +88,9 @@ class AskResponse(Schema):
     questions: list[QuestionRead]
     nothing_strong: bool | None = Field(
         default=None,
-        description="True when no practice or earlier question is `sterk` for this question: the bank has no good "
-        "answer yet (counted as a knowledge gap); people and communities are then only those with `mogelijk` "
-        "evidence, if any. Null when nothing carries a label.",
+        description="True when no practice is `sterk` for this question: the bank has no good answer yet (counted "
+        "as a knowledge gap). No people or communities are suggested when no practice is at least `mogelijk`. "
+        "Null when nothing carries a label.",
     )
 
 

@@ -42,8 +42,8 @@ from storage.repositories.practices import PracticeFilters
 PRACTICE_CANDIDATES = 20  # practices whose people and communities are weighed
 QUESTION_CANDIDATES = 8
 HALF_LIFE_YEARS = 3.0
-# A person or community is shown for a question only on evidence at least this good ('mogelijk'): a pile of weak
-# matches never adds up to a suggestion.
+# People and communities are suggested only when at least one practice is this good: otherwise the question lies
+# outside what the bank knows.
 SHOWN_LABELS = (Label.STRONG, Label.POSSIBLE)
 # The strongest pieces of evidence count with falling weights; the rest is not counted. Someone who wrote much
 # collects many weak matches, so volume must not outweigh one strong match.
@@ -190,6 +190,8 @@ def ask(
         return _Relevance(relevance, label)
 
     practice_evidence = {h.practice.id: relevance_of(r, h.relevance, h.label) for r, h in enumerate(practice_hits)}
+    # The calibration was fitted on practices; a short earlier question can look close on a few shared words, so it
+    # never makes a response 'sterk' or a question in-domain on its own.
     question_evidence = {
         q.id: relevance_of(
             r, judged[q.id].relevance if q.id in judged else None, judged[q.id].label if q.id in judged else None
@@ -250,8 +252,12 @@ def ask(
                 _Item(ev.relevance, ev.label, QUESTION_COMMUNITY_WEIGHT * ev.relevance, _quoted(question.title))
             )
 
+    # Without one practice at 'mogelijk' or better the question lies outside what the bank knows: nobody is
+    # suggested. Within it, every piece of evidence above the floor counts, weighed by its relevance.
+    in_domain = any(h.label in SHOWN_LABELS for h in practice_hits)
+
     def eligible(items: list[_Item]) -> bool:
-        return not calibrated or _best(items).label in SHOWN_LABELS
+        return not calibrated or (in_domain and bool(items))
 
     authored = practices_repo.authored_counts(session, list(people))
     ranked_people = sorted(
@@ -269,9 +275,8 @@ def ask(
 
     signed_in = policy.viewer.signed_in
     top_practices = practice_hits[:limit]
-    strong_question = any(ev.label == Label.STRONG for ev in question_evidence.values())
-    count_if_weak(session, practice_hits, filters, kind="ask", also_strong=strong_question)
-    labels = [h.label for h in practice_hits] + [ev.label for ev in question_evidence.values()]
+    count_if_weak(session, practice_hits, filters, kind="ask")
+    labels = [h.label for h in practice_hits]
     return AskResponse(
         question=text,
         practices=[
