@@ -253,11 +253,12 @@ def ask(
             )
 
     # Without one practice at 'mogelijk' or better the question lies outside what the bank knows: nobody is
-    # suggested. Within it, every piece of evidence above the floor counts, weighed by its relevance.
+    # suggested. Within it, a person or community needs evidence at 'mogelijk' or better: a pile of weak matches, as
+    # a prolific author or a large community collects, is no expertise (network_concentration.py measures this).
     in_domain = any(h.label in SHOWN_LABELS for h in practice_hits)
 
     def eligible(items: list[_Item]) -> bool:
-        return not calibrated or (in_domain and bool(items))
+        return not calibrated or (in_domain and bool(items) and _best(items).label in SHOWN_LABELS)
 
     authored = practices_repo.authored_counts(session, list(people))
     ranked_people = sorted(
