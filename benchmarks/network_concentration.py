@@ -48,7 +48,12 @@ def main() -> None:
             for entry in questions:
                 with unit_of_work(runtime.sessions) as session:
                     body = ask(
-                        session, runtime.searcher, AccessPolicy(ANONYMOUS), entry["question"], PracticeFilters(), limit=TOP
+                        session,
+                        runtime.searcher,
+                        AccessPolicy(ANONYMOUS),
+                        entry["question"],
+                        PracticeFilters(),
+                        limit=TOP,
                     )
                 names = [p.person.name for p in body.people]
                 communities = [c.community.name for c in body.communities]
