@@ -106,7 +106,7 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=20, help="hits per question used as samples")
     parser.add_argument("--strong-precision", type=float, default=0.8)
     parser.add_argument("--possible-precision", type=float, default=0.4)
-    parser.add_argument("--keep", type=float, default=0.95, help="share of relevant top-10 hits above the floor")
+    parser.add_argument("--keep", type=float, default=0.99, help="share of relevant top-10 hits above the floor")
     parser.add_argument("--write", action="store_true", help=f"store the calibration in {CALIBRATION_FILE.name}")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
