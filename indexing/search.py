@@ -63,6 +63,11 @@ class DocumentHit:
     chunk: int
     sections: tuple[str, ...]  # every section of this document among the hits, best first
     language: str = ""
+    # Each leg's own evidence, for calibrated relevance (services/confidence.py); None where that leg did not run
+    # or did not list the document. dense: cosine of the query with the closest chunk; lexical: the BM25 score of
+    # the whole document (Qdrant's IDF applied).
+    dense: float | None = None
+    lexical: float | None = None
 
 
 class HybridSearcher:
@@ -153,10 +158,12 @@ class HybridSearcher:
         if dense is not None and weights[0] > 0:
             # Chunks, several per document: ask for enough to list about as many documents as the lexical leg.
             chunk_limit = documents * self._chunks_per_document
-            legs.append((weights[0], self._leg(IndexQuery(dense, None, flt, limit=chunk_limit))[:documents]))
+            found = self._leg(IndexQuery(dense, None, flt, limit=chunk_limit))[:documents]
+            legs.append((weights[0], [replace(hit, dense=hit.score) for hit in found]))
         if sparse and weights[1] > 0:
             # Only head points carry the lexical vector: one point per document.
-            legs.append((weights[1], self._leg(IndexQuery(None, sparse, flt, limit=documents))))
+            found = self._leg(IndexQuery(None, sparse, flt, limit=documents))
+            legs.append((weights[1], [replace(hit, lexical=hit.score) for hit in found]))
         if not legs:
             return []
         if len(legs) == 1:
@@ -190,15 +197,29 @@ def _fuse(
     scores: dict[uuid.UUID, float] = {}
     first: dict[uuid.UUID, DocumentHit] = {}
     sections: dict[uuid.UUID, dict[str, None]] = {}
+    evidence: dict[uuid.UUID, dict[str, float]] = {}
     for number, (weight, documents) in enumerate(legs):
         for rank, hit in enumerate(documents):
             lent = across[1] if across and number == 0 and hit.language and hit.language != across[0] else 0.0
             scores[hit.doc_id] = scores.get(hit.doc_id, 0.0) + (weight + lent) / (rrf_k + rank + 1)
             first.setdefault(hit.doc_id, hit)
             sections.setdefault(hit.doc_id, {}).update(dict.fromkeys(hit.sections))
+            legs_of = evidence.setdefault(hit.doc_id, {})
+            for leg, value in (("dense", hit.dense), ("lexical", hit.lexical)):
+                if value is not None:
+                    legs_of.setdefault(leg, value)
     ordered = sorted(scores, key=lambda doc: -scores[doc])
     return [
-        DocumentHit(doc, scores[doc], first[doc].section, first[doc].chunk, tuple(sections[doc]), first[doc].language)
+        DocumentHit(
+            doc,
+            scores[doc],
+            first[doc].section,
+            first[doc].chunk,
+            tuple(sections[doc]),
+            first[doc].language,
+            dense=evidence[doc].get("dense"),
+            lexical=evidence[doc].get("lexical"),
+        )
         for doc in ordered
     ]
 

@@ -12,6 +12,7 @@ from core.vocab import LegalFrame, RecognitionLevel, Theme, Visibility
 from schemas.common import InputSchema, LongText, Schema, ShortText, Slug, Summary
 from schemas.directory import CommunityRef, OrganisationRef, PersonRef
 from schemas.practices import PracticeSummary
+from schemas.search import LABEL_DESCRIPTION, RELEVANCE_DESCRIPTION, RelevanceLabel
 
 QuestionText = Annotated[str, StringConstraints(min_length=1, max_length=5000)]
 
@@ -33,20 +34,29 @@ class RelatedPractice(Schema):
     section: str
     snippet: str
     reason: str
+    relevance: float | None = Field(default=None, description=RELEVANCE_DESCRIPTION)
+    label: RelevanceLabel | None = Field(default=None, description=LABEL_DESCRIPTION)
 
 
 class NetworkPerson(Schema):
     person: PersonRef
     organisation: OrganisationRef | None = None
     email: str | None = Field(default=None, description="Only for signed-in callers, never for anonymous ones.")
-    score: float
-    reasons: list[str]
+    score: float = Field(description="Evidence for this question; orders the list.")
+    reasons: list[str] = Field(description="Why, strongest evidence first.")
+    relevance: float | None = Field(
+        default=None,
+        description="The calibrated relevance of this person's strongest evidence (a practice or question), 0–1.",
+    )
+    label: RelevanceLabel | None = Field(default=None, description="The label of that strongest evidence.")
 
 
 class NetworkCommunity(Schema):
     community: CommunityRef
-    score: float
-    reasons: list[str]
+    score: float = Field(description="Evidence for this question; orders the list.")
+    reasons: list[str] = Field(description="Why, strongest evidence first.")
+    relevance: float | None = Field(default=None, description="The calibrated relevance of its strongest evidence.")
+    label: RelevanceLabel | None = Field(default=None, description="The label of that strongest evidence.")
 
 
 class AnswerRead(Schema):
@@ -76,6 +86,12 @@ class AskResponse(Schema):
     people: list[NetworkPerson]
     communities: list[NetworkCommunity]
     questions: list[QuestionRead]
+    nothing_strong: bool | None = Field(
+        default=None,
+        description="True when no practice is `sterk` for this question: the bank has no good answer yet (counted "
+        "as a knowledge gap). No people or communities are suggested when no practice is at least `mogelijk`. "
+        "Null when nothing carries a label.",
+    )
 
 
 class QuestionCreate(InputSchema):

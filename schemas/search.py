@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import Field, computed_field
 
 from schemas.common import Schema
 from schemas.practices import PracticeSummary
+
+RelevanceLabel = Literal["sterk", "mogelijk", "zwak"]
+RELEVANCE_DESCRIPTION = (
+    "Calibrated probability (0–1) that this answers the question, from the dense and lexical evidence, measured per "
+    "model on judged questions (benchmarks/calibrate.py). Comparable across responses. Null in single-leg modes or "
+    "for a model without calibration."
+)
+LABEL_DESCRIPTION = "`sterk`, `mogelijk` or `zwak` by the model's calibrated bars; what falls below is left out."
 
 
 class Highlight(Schema):
@@ -20,9 +31,28 @@ class SearchHit(Schema):
     sections: list[str] = Field(description="All sections of this practice that matched, best first.")
     snippet: str = Field(description="A passage of the matched section.")
     highlights: list[Highlight] = Field(description="Offsets of query terms within `snippet`.")
+    relevance: float | None = Field(default=None, description=RELEVANCE_DESCRIPTION)
+    label: RelevanceLabel | None = Field(default=None, description=LABEL_DESCRIPTION)
+
+
+def nothing_strong(labels: Sequence[str | None]) -> bool | None:
+    """True when labelled hits exist but none (or no hit at all) is 'sterk'; None when nothing carries a label."""
+    if not labels:
+        return True
+    if all(label is None for label in labels):
+        return None
+    return "sterk" not in labels
 
 
 class SearchResponse(Schema):
     query: str
     mode: str
     hits: list[SearchHit]
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="True when no hit is `sterk`: the bank has no good answer (counted as a knowledge gap; ask the "
+        "network). Null when the hits carry no labels (single-leg mode, uncalibrated model)."
+    )
+    @property
+    def nothing_strong(self) -> bool | None:
+        return nothing_strong([h.label for h in self.hits]) if self.mode == "hybrid" else None

@@ -7,51 +7,49 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from core import metrics
-from core.settings import BUNDLED_MODEL, USE_MULTILINGUAL
-from indexing.embedder import model_family
-from indexing.search import HybridSearcher, best_similarity
 from schemas.network import GapRead
 from services.access import AccessPolicy
-from storage.models import Practice
+from services.confidence import Label
 from storage.repositories import questions as questions_repo
 from storage.repositories.practices import PracticeFilters
 
-# Below this cosine to the best passage, the network had nothing good. Cosines are a model's own scale, so the
-# bar is measured per model: the best-passage cosine of the 54 seed-nl questions against 10 off-topic questions
-# ("Hoe repareer ik een lekke fietsband?"). USE multilingual: on-topic p10 0.243 (min 0.193), off-topic max 0.182.
-# The bundled English model does not separate Dutch questions (on-topic min 0.536, off-topic max 0.678); its bar
-# only catches questions far from everything.
-GAP_SIMILARITY = {USE_MULTILINGUAL: 0.2, BUNDLED_MODEL: 0.45}
+if TYPE_CHECKING:
+    from services.search import PracticeHit  # services.search counts gaps: a type only, no import cycle
 
 
-def gap_similarity(model: str) -> float:
-    return GAP_SIMILARITY.get(model_family(model), 0.45)
+def is_gap(labels: list[Label | None]) -> bool:
+    """Nothing 'sterk' among labelled results (no results at all included) is a gap: the one notion of "the bank had
+    no good answer", set by the per-model calibration (services/confidence.py). Results without labels (a single-leg
+    search, a model without calibration) say nothing either way."""
+    if labels and all(label is None for label in labels):
+        return False
+    return Label.STRONG not in labels
 
 
 def count_if_weak(
     session: Session,
-    searcher: HybridSearcher,
-    practices: list[Practice],
-    query: list[float],
+    hits: list[PracticeHit],
     filters: PracticeFilters,
     *,
     kind: str,
+    also_strong: bool = False,
 ) -> bool:
+    """Count a gap when no hit is 'sterk' (``also_strong``: something else, e.g. an earlier question, was)."""
     metrics.SEARCHES.labels(kind).inc()
-    if not practices:
+    if not hits:
         metrics.ZERO_RESULTS.labels(kind).inc()
-    best = best_similarity(searcher.index, practices[0].id, query) if practices else 0.0
-    if best >= gap_similarity(searcher.embedder.name):
+    if also_strong or not is_gap([h.label for h in hits]):
         return False
     metrics.WEAK_SEARCHES.labels(kind).inc()
     if filters.themes:
         theme = filters.themes[0]
-    elif practices and practices[0].tag_values("theme"):
-        theme = practices[0].tag_values("theme")[0]  # the nearest theme, even when the practice is no good match
+    elif hits and hits[0].practice.tag_values("theme"):
+        theme = hits[0].practice.tag_values("theme")[0]  # the nearest theme, even when the practice is no good match
     else:
         theme = "onbekend"
     questions_repo.count_gap(session, date.today(), theme, kind)

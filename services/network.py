@@ -1,11 +1,13 @@
 """Ask the network: related practices, and the people and communities who know, each with a reason.
 
-Expertise follows from the work, never from a hand-kept taxonomy: a person ranks by how close the practices
-they wrote or applied, and the questions they answered, are to the question, weighted by recency.
+Expertise follows from the work, never from a hand-kept taxonomy: a person ranks by the calibrated relevance to
+this question of the practices they wrote or applied and the questions they answered (their strongest few pieces
+of evidence, older ones a little less), normalised for how much they wrote; reasons show the strongest first.
 """
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -26,9 +28,11 @@ from schemas.network import (
     SuggestedQuestion,
 )
 from schemas.practices import PracticeSummary
+from schemas.search import nothing_strong
 from services import questions as question_service
 from services import search as search_service
 from services.access import AccessPolicy
+from services.confidence import Label
 from services.gaps import count_if_weak
 from storage.models import Community, Person, Practice
 from storage.repositories import directory
@@ -39,6 +43,15 @@ from storage.repositories.practices import PracticeFilters
 PRACTICE_CANDIDATES = 20  # practices whose people and communities are weighed
 QUESTION_CANDIDATES = 8
 HALF_LIFE_YEARS = 3.0
+# People and communities are suggested only when at least one practice is this good: otherwise the question lies
+# outside what the bank knows.
+SHOWN_LABELS = (Label.STRONG, Label.POSSIBLE)
+# The strongest pieces of evidence count with falling weights; the rest is not counted. Someone who wrote much
+# collects many weak matches, so volume must not outweigh one strong match.
+EVIDENCE_WEIGHTS = (1.0, 0.5, 0.25)
+APPLIED_WEIGHT = 0.9  # applying exactly the matching practice is nearly as telling as writing it
+ANSWERED_WEIGHT = 0.8  # an answer to a similar question (accepted: x 1.2, capped by the question's relevance)
+QUESTION_COMMUNITY_WEIGHT = 0.5
 
 
 def recency(when: datetime | date) -> float:
@@ -51,27 +64,90 @@ def rank_weight(rank: int) -> float:
     return 1.0 / (rank + 3)
 
 
+def freshness(when: datetime | date) -> float:
+    """Old evidence counts less, but never less than half: relevance to the question comes first."""
+    return 0.5 + 0.5 * recency(when)
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One piece of evidence for a question: its calibrated relevance, its weight in the score, and its text."""
+
+    relevance: float
+    label: Label | None
+    weight: float
+    text: str
+    when: float = 0.0  # a timestamp, newest first among equally relevant items
+
+
+def _strength(items: list[_Item]) -> float:
+    ranked = sorted((i.weight for i in items), reverse=True)
+    return sum(w * e for w, e in zip(ranked, EVIDENCE_WEIGHTS, strict=False))
+
+
+def _best(items: list[_Item]) -> _Item:
+    return max(items, key=lambda i: (i.relevance, i.when))
+
+
+def _by_relevance(items: list[_Item]) -> list[_Item]:
+    return sorted(items, key=lambda i: (-i.relevance, -i.when))
+
+
 @dataclass
 class _Expertise:
     person: Person
-    score: float = 0.0
-    wrote: list[str] = field(default_factory=list)
-    applied: list[str] = field(default_factory=list)
-    answered: list[str] = field(default_factory=list)
+    wrote: list[_Item] = field(default_factory=list)
+    applied: list[_Item] = field(default_factory=list)
+    answered: list[_Item] = field(default_factory=list)
+
+    def items(self) -> list[_Item]:
+        return [*self.wrote, *self.applied, *self.answered]
+
+    def score(self, authored: int) -> float:
+        """Evidence for this question, normalised for how much the person wrote in all."""
+        return _strength(self.items()) / (1.0 + 0.1 * math.log1p(authored))
 
     def reasons(self) -> list[str]:
-        out = []
+        """Each reason with its evidence strongest first, and the reasons themselves strongest first."""
+        out: list[tuple[float, str]] = []
         if self.wrote:
-            n = len(self.wrote)
-            out.append(f"schreef {n} verwante praktijk{'en' if n > 1 else ''}: " + "; ".join(self.wrote[:3]))
-        out.extend(self.applied[:3])
+            wrote, n = _by_relevance(self.wrote), len(self.wrote)
+            text = f"schreef {n} verwante praktijk{'en' if n > 1 else ''}: " + "; ".join(i.text for i in wrote[:3])
+            out.append((wrote[0].relevance, text))
+        out.extend((i.relevance, i.text) for i in _by_relevance(self.applied)[:3])
         if self.answered:
-            out.append("beantwoordde een vergelijkbare vraag: " + "; ".join(self.answered[:2]))
-        return out
+            answered = _by_relevance(self.answered)
+            text = "beantwoordde een vergelijkbare vraag: " + "; ".join(i.text for i in answered[:2])
+            out.append((answered[0].relevance, text))
+        return [text for _, text in sorted(out, key=lambda r: -r[0])]
+
+
+@dataclass
+class _Circle:
+    community: Community
+    practices: list[_Item] = field(default_factory=list)
+    questions: list[_Item] = field(default_factory=list)
+
+    def reasons(self) -> list[str]:
+        out: list[tuple[float, str]] = []
+        if self.practices:
+            titles, n = _by_relevance(self.practices), len(self.practices)
+            text = f"werkt aan {n} verwante praktijk{'en' if n > 1 else ''}: " + "; ".join(i.text for i in titles[:3])
+            out.append((titles[0].relevance, text))
+        if self.questions:
+            best = _by_relevance(self.questions)
+            text = "beantwoordde vergelijkbare vragen in de eigen kring: " + "; ".join(i.text for i in best[:2])
+            out.append((best[0].relevance, text))
+        return [text for _, text in sorted(out, key=lambda r: -r[0])]
 
 
 def _quoted(text: str) -> str:
     return f"‘{text}’"
+
+
+def _stamp(when: datetime | date) -> float:
+    moment = when if isinstance(when, datetime) else datetime.combine(when, datetime.min.time(), UTC)
+    return moment.replace(tzinfo=moment.tzinfo or UTC).timestamp()
 
 
 def ask(
@@ -83,6 +159,9 @@ def ask(
     *,
     limit: int,
 ) -> AskResponse:
+    """Related practices, earlier questions, and the people and communities whose work is evidence for *this*
+    question: every piece of evidence carries its calibrated relevance (services/confidence.py), what falls below
+    the floor is no evidence, and a person or community needs at least one 'mogelijk' piece to be shown."""
     vectors = searcher.encode(text)
     practice_hits = search_service.search(
         session,
@@ -97,52 +176,108 @@ def ask(
     )
     question_filter = policy.index_filter().and_(FieldIn("doc_type", ("question",)))
     question_hits = searcher.search(text, question_filter, limit=QUESTION_CANDIDATES, vectors=vectors)
+    judged = search_service.judge(searcher, question_hits, vectors, text)
+    if judged:  # calibrated: an earlier question below the floor is no evidence
+        question_hits = [h for h in question_hits if judged[h.doc_id].label is not None]
     found_questions = {
         q.id: q for q in questions_repo.get_many(session, [h.doc_id for h in question_hits], policy.question_clause())
     }
     questions = [found_questions[h.doc_id] for h in question_hits if h.doc_id in found_questions]
 
+    def relevance_of(rank: int, relevance: float | None, label: Label | None) -> _Relevance:
+        # Without calibration (single-leg, unknown model), the rank stands in for relevance, as before.
+        if relevance is None:
+            return _Relevance(rank_weight(rank), None)
+        return _Relevance(relevance, label)
+
+    practice_evidence = {h.practice.id: relevance_of(r, h.relevance, h.label) for r, h in enumerate(practice_hits)}
+    # The calibration was fitted on practices; a short earlier question can look close on a few shared words, so it
+    # never makes a response 'sterk' or a question in-domain on its own.
+    question_evidence = {
+        q.id: relevance_of(
+            r, judged[q.id].relevance if q.id in judged else None, judged[q.id].label if q.id in judged else None
+        )
+        for r, q in enumerate(questions)
+    }
+    calibrated = bool(judged) or any(h.label is not None for h in practice_hits)
+
     people: dict[uuid.UUID, _Expertise] = {}
 
-    def credit(person: Person | None, weight: float) -> _Expertise | None:
+    def expertise(person: Person | None) -> _Expertise | None:
         if person is None or not policy.can_see_profile(person):
             return None  # a hidden profile appears in nobody's network view
-        entry = people.setdefault(person.id, _Expertise(person))
-        entry.score += weight
-        return entry
+        return people.setdefault(person.id, _Expertise(person))
 
-    communities: dict[uuid.UUID, tuple[Community, float, list[str]]] = {}
+    circles: dict[uuid.UUID, _Circle] = {}
     practices = [hit.practice for hit in practice_hits]
-    for rank, practice in enumerate(practices):
-        weight = rank_weight(rank) * recency(practice.updated_at)
+    for practice in practices:
+        ev = practice_evidence[practice.id]
+        item = _Item(
+            ev.relevance,
+            ev.label,
+            ev.relevance * freshness(practice.updated_at),
+            _quoted(practice.title),
+            _stamp(practice.updated_at),
+        )
         for author in practice.authors:
-            if (entry := credit(author.person, weight)) is not None:
-                entry.wrote.append(_quoted(practice.title))
+            if (entry := expertise(author.person)) is not None:
+                entry.wrote.append(item)
         if practice.community is not None:
-            community, score, titles = communities.get(practice.community.id, (practice.community, 0.0, []))
-            communities[community.id] = (community, score + rank_weight(rank), [*titles, _quoted(practice.title)])
-    rank_of = {p.id: r for r, p in enumerate(practices)}
-    for application in questions_repo.applications_of(session, list(rank_of)):
-        practice = practices[rank_of[application.practice_id]]
-        weight = 0.6 * rank_weight(rank_of[application.practice_id]) * recency(application.applied_on)
-        if (entry := credit(application.person, weight)) is not None:
+            circles.setdefault(practice.community.id, _Circle(practice.community)).practices.append(item)
+    by_id = {p.id: p for p in practices}
+    for application in questions_repo.applications_of(session, list(by_id)):
+        practice, ev = by_id[application.practice_id], practice_evidence[application.practice_id]
+        if (entry := expertise(application.person)) is not None:
             where = f" in {application.organisation.name}" if application.organisation else ""
-            entry.applied.append(f"paste {_quoted(practice.title)} toe{where} ({application.applied_on.year})")
-    for rank, question in enumerate(questions):
+            entry.applied.append(
+                _Item(
+                    ev.relevance,
+                    ev.label,
+                    APPLIED_WEIGHT * ev.relevance * freshness(application.applied_on),
+                    f"paste {_quoted(practice.title)} toe{where} ({application.applied_on.year})",
+                    _stamp(application.applied_on),
+                )
+            )
+    for question in questions:
+        ev = question_evidence[question.id]
         for reply in question.answers:
             accepted = 1.2 if reply.id == question.accepted_answer_id else 1.0
-            weight = 0.7 * accepted * rank_weight(rank) * recency(reply.created_at)
-            if (entry := credit(reply.author, weight)) is not None:
-                entry.answered.append(_quoted(question.title))
+            if (entry := expertise(reply.author)) is not None:
+                weight = min(ev.relevance, ANSWERED_WEIGHT * accepted * ev.relevance) * freshness(reply.created_at)
+                entry.answered.append(
+                    _Item(ev.relevance, ev.label, weight, _quoted(question.title), _stamp(reply.created_at))
+                )
         if question.community is not None:
-            community, score, titles = communities.get(question.community.id, (question.community, 0.0, []))
-            communities[community.id] = (community, score + 0.5 * rank_weight(rank), titles)
+            circles.setdefault(question.community.id, _Circle(question.community)).questions.append(
+                _Item(ev.relevance, ev.label, QUESTION_COMMUNITY_WEIGHT * ev.relevance, _quoted(question.title))
+            )
+
+    # Without one practice at 'mogelijk' or better the question lies outside what the bank knows: nobody is
+    # suggested. Within it, a person or community needs evidence at 'mogelijk' or better: a pile of weak matches, as
+    # a prolific author or a large community collects, is no expertise (network_concentration.py measures this).
+    in_domain = any(h.label in SHOWN_LABELS for h in practice_hits)
+
+    def eligible(items: list[_Item]) -> bool:
+        return not calibrated or (in_domain and bool(items) and _best(items).label in SHOWN_LABELS)
+
+    authored = practices_repo.authored_counts(session, list(people))
+    ranked_people = sorted(
+        ((e, e.score(authored.get(e.person.id, 0))) for e in people.values() if eligible(e.items())),
+        key=lambda pair: -pair[1],
+    )[:limit]
+    ranked_circles = sorted(
+        (
+            (c, _strength([*c.practices, *c.questions]))
+            for c in circles.values()
+            if eligible([*c.practices, *c.questions])
+        ),
+        key=lambda pair: -pair[1],
+    )[:limit]
 
     signed_in = policy.viewer.signed_in
-    ranked_people = sorted(people.values(), key=lambda e: -e.score)[:limit]
     top_practices = practice_hits[:limit]
-    if vectors.dense is not None:
-        count_if_weak(session, searcher, practices, vectors.dense, filters, kind="ask")
+    count_if_weak(session, practice_hits, filters, kind="ask")
+    labels = [h.label for h in practice_hits]
     return AskResponse(
         question=text,
         practices=[
@@ -151,6 +286,8 @@ def ask(
                 section=h.section,
                 snippet=h.snippet.text,
                 reason=_practice_reason(h.practice, h.section),
+                relevance=h.relevance,
+                label=h.label,
             )
             for h in top_practices
         ],
@@ -159,26 +296,32 @@ def ask(
                 person=PersonRef.model_validate(e.person),
                 organisation=OrganisationRef.model_validate(e.person.organisation) if e.person.organisation else None,
                 email=e.person.email if signed_in else None,
-                score=round(e.score, 4),
+                score=round(score, 4),
                 reasons=e.reasons(),
+                relevance=round(_best(e.items()).relevance, 4) if calibrated else None,
+                label=_best(e.items()).label,
             )
-            for e in ranked_people
+            for e, score in ranked_people
         ],
         communities=[
             NetworkCommunity(
-                community=CommunityRef.model_validate(c),
+                community=CommunityRef.model_validate(c.community),
                 score=round(score, 4),
-                reasons=[
-                    f"werkt aan {len(titles)} verwante praktijk{'en' if len(titles) > 1 else ''}: "
-                    + "; ".join(titles[:3])
-                ]
-                if titles
-                else ["beantwoordde vergelijkbare vragen in de eigen kring"],
+                reasons=c.reasons(),
+                relevance=round(_best([*c.practices, *c.questions]).relevance, 4) if calibrated else None,
+                label=_best([*c.practices, *c.questions]).label,
             )
-            for c, score, titles in sorted(communities.values(), key=lambda item: -item[1])[:limit]
+            for c, score in ranked_circles
         ],
         questions=question_service.to_reads(session, questions[:limit], policy),
+        nothing_strong=nothing_strong(labels) if calibrated or not labels else None,
     )
+
+
+@dataclass(frozen=True)
+class _Relevance:
+    relevance: float
+    label: Label | None
 
 
 def _practice_reason(practice: Practice, section: str) -> str:
@@ -202,6 +345,7 @@ def similar_check(
         offset=0,
         mode=SearchMode.HYBRID,
         vectors=vectors,
+        floor=False,  # the author of the draft judges; the cosine below says how near each one is
     )
     assert vectors.dense is not None
     scored = [

@@ -13,11 +13,12 @@ from core.vocab import Status
 from indexing.documents import INDEXED_SECTIONS
 from indexing.highlight import QueryTerms, Snippet, make_snippet
 from indexing.index import FieldIn, IndexFilter
-from indexing.search import DocumentHit, HybridSearcher, QueryVectors, SearchMode
+from indexing.search import DocumentHit, HybridSearcher, QueryVectors, SearchMode, best_similarity
 from schemas.practices import PracticeSummary
 from schemas.search import Highlight, SearchHit, SearchResponse
 from services import practices as practices_service
 from services.access import AccessPolicy
+from services.confidence import Label, calibration_for, lexical_per_term
 from services.gaps import count_if_weak
 from storage.models import Practice
 from storage.repositories import directory
@@ -35,6 +36,52 @@ class PracticeHit:
     section: str
     sections: tuple[str, ...]
     snippet: Snippet
+    relevance: float | None = None  # calibrated probability of answering the query (services/confidence.py)
+    label: Label | None = None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    relevance: float
+    label: Label | None  # None: below the floor
+
+
+def evidence(
+    searcher: HybridSearcher, hits: list[DocumentHit], vectors: QueryVectors, query: str
+) -> dict[uuid.UUID, tuple[float, float | None]]:
+    """(dense cosine, lexical score per query term) of each hit: the features of the calibration. A document the
+    dense leg did not list still has a closest passage; one the lexical leg did not list shares no query word; one
+    in another language than the query (multilingual model) could not share any: its lexical feature is None."""
+    if vectors.dense is None or not vectors.sparse:
+        return {}
+    terms = len(vectors.sparse.indices)
+    documents = searcher.index.count()  # every head point carries words: the population of Qdrant's IDF
+    language = vectors.language if searcher.embedder.multilingual else None
+    dense = vectors.dense
+    return {
+        hit.doc_id: (
+            hit.dense if hit.dense is not None else best_similarity(searcher.index, hit.doc_id, dense),
+            None
+            if language and hit.language and hit.language != language
+            else lexical_per_term(hit.lexical, terms, documents),
+        )
+        for hit in hits
+    }
+
+
+def judge(
+    searcher: HybridSearcher, hits: list[DocumentHit], vectors: QueryVectors, query: str
+) -> dict[uuid.UUID, Judgement]:
+    """Calibrated relevance of each hit (practices and questions alike). Empty when a leg did not run (single-leg
+    modes) or the model has no calibration: then nothing is labelled and nothing is left out."""
+    calibration = calibration_for(searcher.embedder.name)
+    if calibration is None:
+        return {}
+    judged = {}
+    for doc_id, (dense, lexical) in evidence(searcher, hits, vectors, query).items():
+        relevance = calibration.relevance(dense, lexical)
+        judged[doc_id] = Judgement(relevance, calibration.label(relevance))
+    return judged
 
 
 def index_filter(session: Session, filters: PracticeFilters, policy: AccessPolicy) -> IndexFilter:
@@ -59,9 +106,15 @@ def index_filter(session: Session, filters: PracticeFilters, policy: AccessPolic
 
 
 def resolve_hits(
-    session: Session, hits: list[DocumentHit], policy: AccessPolicy, query: str, searcher: HybridSearcher
+    session: Session,
+    hits: list[DocumentHit],
+    policy: AccessPolicy,
+    query: str,
+    searcher: HybridSearcher,
+    judged: dict[uuid.UUID, Judgement] | None = None,
 ) -> list[PracticeHit]:
-    """Re-read every hit from SQL through the access policy: an index that lags never leaks or resurrects."""
+    """Re-read every hit from SQL through the access policy: an index that lags never leaks or resurrects.
+    With ``judged``, a hit below the relevance floor is left out."""
     found = repo.get_many(session, [h.doc_id for h in hits], policy.practice_clause())
     terms = QueryTerms(query, searcher.lexical)
     results = []
@@ -69,9 +122,13 @@ def resolve_hits(
         practice = found.get(hit.doc_id)
         if practice is None or practice.status != Status.PUBLISHED:
             continue
+        judgement = (judged or {}).get(hit.doc_id)
+        if judged and (judgement is None or judgement.label is None):
+            continue
         section, snippet = _snippet(practice, hit, terms)
         sections = tuple(dict.fromkeys((section, *hit.sections))) if section != "title" else hit.sections
-        results.append(PracticeHit(practice, hit.score, sections[0], sections, snippet))
+        relevance, label = (round(judgement.relevance, 4), judgement.label) if judgement else (None, None)
+        results.append(PracticeHit(practice, hit.score, sections[0], sections, snippet, relevance, label))
     return results
 
 
@@ -109,8 +166,8 @@ def search_practices(
         raise InvalidInput("the query is empty", field="q")
     vectors = searcher.encode(query, mode)
     hits = search(session, searcher, policy, query, filters, limit=limit, offset=offset, mode=mode, vectors=vectors)
-    if vectors.dense is not None and offset == 0:
-        count_if_weak(session, searcher, [h.practice for h in hits], vectors.dense, filters, kind="search")
+    if offset == 0:
+        count_if_weak(session, hits, filters, kind="search")
     return SearchResponse(query=query, mode=mode.value, hits=[to_search_hit(h) for h in hits])
 
 
@@ -122,6 +179,8 @@ def to_search_hit(hit: PracticeHit) -> SearchHit:
         sections=list(hit.sections),
         snippet=hit.snippet.text,
         highlights=[Highlight(start=s, end=e) for s, e in hit.snippet.highlights],
+        relevance=hit.relevance,
+        label=hit.label,
     )
 
 
@@ -136,10 +195,18 @@ def search(
     offset: int,
     mode: SearchMode,
     vectors: QueryVectors | None = None,
+    floor: bool = True,
 ) -> list[PracticeHit]:
+    """Published practices for ``query``, each with its calibrated relevance and label (hybrid mode, calibrated
+    model); hits below the floor are left out unless ``floor`` is False. Calls the model unless ``vectors`` are
+    given."""
     flt = index_filter(session, filters, policy)
+    vectors = vectors or searcher.encode(query, mode)
     hits = searcher.search(query, flt, limit=limit, offset=offset, mode=mode, vectors=vectors)
-    return boost_applied(session, resolve_hits(session, hits, policy, query, searcher))
+    judged = judge(searcher, hits, vectors, query) if mode == SearchMode.HYBRID else {}
+    if not floor:
+        judged = {doc: replace(j, label=j.label or Label.WEAK) for doc, j in judged.items()}
+    return boost_applied(session, resolve_hits(session, hits, policy, query, searcher, judged))
 
 
 def boost_applied(session: Session, hits: list[PracticeHit]) -> list[PracticeHit]:

@@ -153,3 +153,15 @@ def all_ids(session: Session) -> list[uuid.UUID]:
 
 def total(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Practice)) or 0)
+
+
+def authored_counts(session: Session, person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How many practices each person wrote (any status): the body of work their evidence is weighed against."""
+    if not person_ids:
+        return {}
+    query = (
+        select(PracticeAuthor.person_id, func.count())
+        .where(PracticeAuthor.person_id.in_(person_ids))
+        .group_by(PracticeAuthor.person_id)
+    )
+    return {person: int(n) for person, n in session.execute(query)}
