@@ -31,17 +31,12 @@ class FusionWeights:
         return self.per_language.get(language or "", self.default)
 
 
-# (dense, lexical) weights measured with benchmarks/quality.py --sweep at RRF k=10, practice-level fusion, nDCG@10
-# (README, "Search quality and the model"). USE multilingual: seed-nl 1:3 0.815 (1:1 0.796, lexical 0.756),
-# PolicyQA-NL 1:3 0.930 (lexical 0.928); English SciFact 1:3 0.698 (1:1 0.655 below lexical 0.697: USE is weak on
-# scientific English). MiniLM: seed-nl 1:5 0.769 (1:2 0.770, 1:1 0.727, lexical 0.756) with every Dutch seed
-# question in the top 3; PolicyQA-NL 1:5 0.934; SciFact 1:1 0.728 (lexical 0.697, dense 0.680).
+# (dense, lexical) weights per model and query language, chosen with `benchmarks/quality.py --sweep` at RRF k=10
+# (practice-level fusion, nDCG@10). The figures behind each choice are in the README, "Search quality and the
+# model": measurements go stale in comments, so they live there.
 MEASURED_WEIGHTS: dict[str, dict[str, tuple[float, float]]] = {
     BUNDLED_MODEL: {"nl": (1.0, 5.0), "en": (1.0, 1.0)},
     USE_MULTILINGUAL: {"nl": (1.0, 3.0), "en": (1.0, 3.0)},
-    # multilingual-e5-small on onnxruntime: seed-nl 1:3 0.797 (1:2 0.796, 1:1 0.791, dense 0.760, lexical 0.755);
-    # English on a SciFact train slice (first 200 queries, 800 documents) 1:1 0.872 (1:2 0.867, 2:1 0.862, dense
-    # 0.833, lexical 0.846).
     E5: {"nl": (1.0, 3.0), "en": (1.0, 1.0)},
 }
 
