@@ -186,7 +186,12 @@ def test_similar_and_network_lists_are_in_the_order_of_their_scores(seeded_clien
     for slug in ("budgetcoaching-zes-keukentafelsessies", "thuiszitterstafel-lindewaard"):
         similar = seeded_client.get(f"/api/v1/practices/{slug}/similar", params={"limit": 10}).json()
         assert similar and descending([h["score"] for h in similar]), similar
+    shown = {"people": 0, "communities": 0}
     for query in SEED_QUERIES[:10]:
         body = seeded_client.post("/api/v1/ask", json={"question": query, "limit": 10}).json()
-        for part in ("people", "communities"):  # an answer's practices show no score
-            assert body[part] and descending([entry["score"] for entry in body[part]]), (part, body[part])
+        for part in shown:  # an answer's practices show no score
+            assert descending([entry["score"] for entry in body[part]]), (part, body[part])
+            shown[part] += bool(body[part])
+    # People and communities appear only on evidence for the question (services/confidence.py): most seed
+    # questions have some, so the ordering above was checked on real lists.
+    assert shown["people"] >= 8 and shown["communities"] >= 4, shown

@@ -8,7 +8,6 @@ A block without a marker fails the test, so a new example cannot go unchecked.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -24,6 +23,8 @@ BLOCK = re.compile(r"(?:<!-- readme-test: (?P<marker>[^>]*?) -->\n)?```bash\n(?P
 PRELUDE = """set -euo pipefail
 curl() { command curl --silent --show-error --fail-with-body "$@"; echo; }
 """
+
+WRITTEN = ("praktijken.jsonl", "praktijkbank-kopie.sqlite3")
 
 pytestmark = pytest.mark.slow
 
@@ -52,6 +53,8 @@ def test_every_readme_example_runs_as_written(tmp_path: Path, pg_databases: PgDa
     assert (ROOT / ".venv" / "bin" / "praktijkbank").exists(), "the README's commands need `make run` or `make test`"
     found = blocks()
     assert found["live"] and found["stopped"]
+    for written in WRITTEN:  # left by an earlier run that failed half-way
+        (ROOT / written).unlink(missing_ok=True)
     data = tmp_path / "data"
     service = Service(data, f"sqlite:///{data / 'praktijkbank.sqlite3'}", PRAKTIJKBANK_SEED_ON_FIRST_START="true")
     service.env.pop("PRAKTIJKBANK_TORCH_THREADS", None)
@@ -65,8 +68,8 @@ def test_every_readme_example_runs_as_written(tmp_path: Path, pg_databases: PgDa
     assert '"slug":"inloopspreekuur-voor-mantelzorgers"' in output.replace(" ", "")
     assert '"status":"archived"' in output.replace(" ", "")
     assert "reindexed" in output and "questions" in output
-    for written in ("praktijken.jsonl", "praktijkbank-kopie.sqlite3"):  # examples write into the project folder
+    for written in WRITTEN:  # the examples write into the project folder, as a user's would
         assert (ROOT / written).exists()
-        os.remove(ROOT / written)
+        (ROOT / written).unlink()
     stopped = run("\n".join(found["stopped"]), service)
     assert "imported 0 practices" in stopped
