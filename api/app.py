@@ -13,7 +13,10 @@ from api import errors
 from api.middleware import BodySizeLimit
 from api.ratelimit import SlidingWindow
 from api.routers import accounts, admin, directory, health, network, practices, search
-from api.web import pages, signin
+from api.web import errors as web_errors
+from api.web import practice_pages, search_pages, signin
+from api.web.assets import mount_static
+from api.web.security import SecurityHeaders
 from core.settings import Settings
 from schemas.common import Problem
 from services.runtime import Runtime
@@ -55,9 +58,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         redoc_url=None,
     )
     errors.install(app)
+    web_errors.install(app)  # pages get Dutch HTML error pages; the API keeps problem+json
     app.state.write_limit = SlidingWindow(settings.writes_per_minute, 60)
     app.state.sign_in_limit = SlidingWindow(settings.failed_sign_ins_per_15_minutes, 15 * 60)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
 
     api = APIRouter(prefix=API_PREFIX)
     # network before practices: its /practices/similar-check must win over /practices/{ref}
@@ -65,7 +70,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)  # /healthz and /readyz also at the root, for orchestrators
-    app.include_router(pages.router)
+    mount_static(app)
+    app.include_router(search_pages.router)
+    app.include_router(practice_pages.router)
     app.include_router(signin.router)
 
     original_openapi = app.openapi
