@@ -14,7 +14,7 @@ from api.middleware import BodySizeLimit
 from api.ratelimit import SlidingWindow
 from api.routers import accounts, admin, directory, health, network, practices, search
 from api.web import errors as web_errors
-from api.web import practice_pages, search_pages, signin
+from api.web import practice_pages, question_pages, search_pages, signin, write_pages
 from api.web.assets import mount_static
 from api.web.security import SecurityHeaders
 from core.settings import Settings
@@ -72,7 +72,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(health.router)  # /healthz and /readyz also at the root, for orchestrators
     mount_static(app)
     app.include_router(search_pages.router)
+    app.include_router(write_pages.router)  # before practice_pages: /praktijken/nieuw is not a {ref}
     app.include_router(practice_pages.router)
+    app.include_router(question_pages.router)
     app.include_router(signin.router)
 
     original_openapi = app.openapi

@@ -12,11 +12,15 @@ from sqlalchemy.orm import Session
 
 from core.vocab import SECTION_NAMES
 from indexing.search import HybridSearcher, SearchMode
+from schemas.network import SimilarPractice
+from services import network
 from services import search as search_service
 from services.access import AccessPolicy
-from services.gaps import count_if_weak
-from storage.models import Practice, PracticeVersion
+from services.gaps import count_if_weak, gap_similarity
+from storage.models import Community, Practice, PracticeVersion, Question
 from storage.repositories import browse as repo
+from storage.repositories import directory
+from storage.repositories import questions as questions_repo
 from storage.repositories.practices import PracticeFilters
 
 RESULT_WINDOW = 50  # facets count the best this many practices; pages are cut from them
@@ -157,3 +161,25 @@ def diff_versions(older: PracticeVersion, newer: PracticeVersion) -> list[FieldD
                 chunks.append(("added", " ".join(b[j1:j2])))
         diffs.append(FieldDiff(name, before, after, chunks))
     return diffs
+
+
+def questions(session: Session, policy: AccessPolicy, *, open_only: bool, limit: int = 50) -> list[Question]:
+    """Recent questions the caller may see, with their answers."""
+    return questions_repo.recent(session, policy.question_clause(), limit=limit, open_only=open_only)
+
+
+def my_communities(session: Session, policy: AccessPolicy) -> list[tuple[Community, str]]:
+    """The caller's communities with their role in each."""
+    person_id = policy.viewer.person_id
+    return directory.memberships_of(session, person_id) if person_id else []
+
+
+def similar_drafts(
+    session: Session, searcher: HybridSearcher, policy: AccessPolicy, text: str, *, limit: int = 3
+) -> list[SimilarPractice]:
+    """Existing practices a draft seems to repeat: the similar-check, keeping only those on the same topic."""
+    if len(text.strip()) < 10:
+        return []
+    found = network.similar_check(session, searcher, policy, text, limit=limit)
+    bar = gap_similarity(searcher.embedder.name)
+    return [s for s in found if s.similarity >= bar]
