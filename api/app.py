@@ -14,7 +14,7 @@ from api.middleware import BodySizeLimit
 from api.ratelimit import SlidingWindow
 from api.routers import accounts, admin, directory, health, network, practices, search
 from api.web import errors as web_errors
-from api.web import practice_pages, question_pages, search_pages, signin, write_pages
+from api.web import people_pages, practice_pages, question_pages, search_pages, signin, write_pages
 from api.web.assets import mount_static
 from api.web.security import SecurityHeaders
 from core.settings import Settings
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(write_pages.router)  # before practice_pages: /praktijken/nieuw is not a {ref}
     app.include_router(practice_pages.router)
     app.include_router(question_pages.router)
+    app.include_router(people_pages.router)
     app.include_router(signin.router)
 
     original_openapi = app.openapi

@@ -62,7 +62,12 @@ def grants_for(viewer: Viewer) -> list[Grant]:
 
 
 def _owned_by(person_id: uuid.UUID) -> ColumnElement[bool]:
-    authored = exists().where(PracticeAuthor.practice_id == Practice.id, PracticeAuthor.person_id == person_id)
+    # Correlate to Practice only: a query that itself joins PracticeAuthor would otherwise leave no FROM here.
+    authored = (
+        exists()
+        .where(PracticeAuthor.practice_id == Practice.id, PracticeAuthor.person_id == person_id)
+        .correlate(Practice)
+    )
     return or_(Practice.created_by == person_id, authored)
 
 
