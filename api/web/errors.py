@@ -59,7 +59,8 @@ def _wrap(api_handler: Handler) -> Handler:
         if status >= 500:
             logger.exception("unhandled error on page %s %s", request.method, request.url.path, exc_info=exc)
         if status == 401 and request.method == "GET":
-            return RedirectResponse(f"/inloggen?volgende={quote(request.url.path)}", status_code=303)
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/inloggen?volgende={quote(here)}", status_code=303)
         csrf = isinstance(exc, PraktijkbankError) and exc.field == "csrf"
         return error_page(request, status, text_key="error.csrf" if csrf else None)
 

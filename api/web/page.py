@@ -65,5 +65,7 @@ PageDep = Annotated[Page, Depends(get_page)]
 
 def done(path: str, notice: str) -> RedirectResponse:
     """After a successful form: back to a page, with a notice the layout shows (post/redirect/get)."""
+    path, _, fragment = path.partition("#")
     separator = "&" if "?" in path else "?"
-    return RedirectResponse(f"{path}{separator}melding={notice}", status_code=303)
+    anchor = f"#{fragment}" if fragment else ""
+    return RedirectResponse(f"{path}{separator}melding={notice}{anchor}", status_code=303)
