@@ -29,7 +29,9 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 def get_session(request: Request, runtime: RuntimeDep) -> Iterator[Session]:
     """One unit of work per request: commit on success, roll back on any error.
 
-    The commit happens before the response is sent, so a 2xx always means the write is durable.
+    The commit happens before the response is sent, so a 2xx always means the write is durable, and a page that
+    redirects after a write (post/redirect/get) is never read before its write is visible. That needs
+    ``scope="function"``: by default FastAPI runs the code after ``yield`` only after the response has gone out.
     """
     session = runtime.sessions()
     try:
@@ -44,7 +46,7 @@ def get_session(request: Request, runtime: RuntimeDep) -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_account(request: Request, session: SessionDep) -> Account | None:
