@@ -83,7 +83,10 @@ def results(
     )  # fmt: skip
     weak = False
     if vectors.dense is not None and page == 1:
-        weak = count_if_weak(session, searcher, [h.practice for h in hits], vectors.dense, filters, kind="search")
+        gap = count_if_weak(session, searcher, [h.practice for h in hits], vectors.dense, filters, kind="search")
+        # Short keyword queries sit far from every passage in meaning; the best hit holding the query's own
+        # words is a real match all the same, so only then is 'weak' said to the reader.
+        weak = gap and not (hits and hits[0].snippet.highlights)
     pages = max(1, math.ceil(len(hits) / per_page))
     page = min(max(page, 1), pages)
     shown = hits[(page - 1) * per_page : page * per_page]

@@ -102,6 +102,7 @@ def _create(page: Page, searcher: SearcherDep, typed: dict[str, Any]) -> Respons
         similar = browse.similar_drafts(page.session, searcher, page.policy, f"{typed['title']}\n{typed['summary']}")
         return _render(page, typed, similar=similar, checked=True)
     values["status"] = Status.IN_REVIEW.value if typed["action"] == "submit" else Status.DRAFT.value
+    values["authors"] = [page.require_me().slug]  # who writes it on the page is its first author
     data, errors = parse(PracticeCreate, values)
     if data is not None:
         try:

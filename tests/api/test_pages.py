@@ -174,6 +174,13 @@ def test_results_page_through(site: Site) -> None:
     assert titles(first) and titles(second) and not titles(first) & titles(second)
 
 
+def test_weak_results_say_so_honestly(site: Site) -> None:
+    weak = site.browser().get("/", params={"q": "Hoe repareer ik een lekke fietsband?"}).text
+    assert "lijken maar zwak op je vraag" in weak and "Stel deze vraag aan het netwerk" in weak
+    strong = site.browser().get("/", params={"q": "mantelzorgers spreekuur bibliotheek"}).text
+    assert "lijken maar zwak" not in strong
+
+
 def test_no_results_say_so_and_offer_to_ask_the_network(site: Site) -> None:
     html = site.browser().get("/", params={"q": "mantelzorg", "theme": "veiligheid"}).text
     assert "Met deze filters is niets gevonden" in html

@@ -51,7 +51,12 @@ class Story:
         page = context.new_page()
         page.set_default_timeout(30_000)
         dialogs: list[str] = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+        def on_dialog(dialog: Any) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
         page.dialogs = dialogs
         if email:
             page.goto(f"{self.url}/inloggen")
@@ -252,11 +257,12 @@ def test_axe_finds_no_serious_violation_on_any_page_type(story: Story) -> None:
 
 
 def _focused(page: Any) -> dict[str, str]:
-    return page.evaluate(
+    focused: dict[str, str] = page.evaluate(
         "() => { const e = document.activeElement; const s = getComputedStyle(e);"
         " return {id: e.id, tag: e.tagName, text: (e.innerText || e.value || '').trim().slice(0, 80),"
         " href: e.getAttribute('href') || '', outline: s.outlineStyle, shadow: s.boxShadow}; }"
     )
+    return focused
 
 
 def _tab_to(page: Any, match: Any, limit: int = 80) -> dict[str, str]:
