@@ -101,6 +101,26 @@ def test_a_missing_page_is_a_dutch_html_page_and_the_api_keeps_problem_json(site
     assert site.browser().get("/bestaat/helemaal/niet").text.count("Pagina niet gevonden") >= 1
 
 
+def test_an_unexpected_error_on_a_page_is_a_dutch_500_page(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    from services import people
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(people, "communities", broken)
+    page = site.browser().get("/gemeenschappen")
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "Er ging iets mis" in page.text and "boom" not in page.text and "Traceback" not in page.text
+
+
+def test_a_forbidden_action_is_a_dutch_403_page(site: Site) -> None:
+    colleague = site.signed_in("collega@test.nl")  # signed in, but no curator of kring-a
+    slug = site.practices["wmo"]["slug"]
+    csrf = csrf_of(colleague.get(f"/praktijken/{slug}").text)
+    response = colleague.post(f"/praktijken/{slug}/aanbieden", data={"csrf": csrf})
+    assert response.status_code == 403 and "Geen toegang" in response.text
+
+
 def test_pages_send_a_strict_content_security_policy(site: Site) -> None:
     for path in ("/", "/?q=mantelzorg", f"/praktijken/{site.practices['wmo']['slug']}", "/inloggen", "/nergens"):
         headers = site.browser().get(path).headers
