@@ -14,7 +14,10 @@ from api.deps import API_PREFIX, get_account
 from api.middleware import BodySizeLimit, RequestContext
 from api.ratelimit import LimitStore, RedisLimitStore, SlidingWindow, SqlLimitStore
 from api.routers import accounts, admin, directory, health, network, practices, search
-from api.web import pages, signin
+from api.web import errors as web_errors
+from api.web import people_pages, practice_pages, question_pages, search_pages, signin, write_pages
+from api.web.assets import mount_static
+from api.web.security import SecurityHeaders
 from core.settings import Settings
 from schemas.common import Problem
 from services.runtime import Runtime
@@ -68,7 +71,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     errors.install(app)
     app.state.metrics_token = settings.metrics_token
+    web_errors.install(app)  # pages get Dutch HTML error pages; the API keeps problem+json
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)  # added last: outermost, so it sees (and ids) every response
 
     # Credentials are checked on every route: a bad or revoked token is a 401 anywhere, never anonymous. (Not on
@@ -81,8 +86,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(api, dependencies=credentials)
     app.include_router(metrics.router)
     app.include_router(health.router, dependencies=credentials)  # /healthz and /readyz at the root too
-    app.include_router(pages.router, dependencies=credentials)
-    app.include_router(signin.router, dependencies=credentials)
+    mount_static(app)
+    for pages in (search_pages, write_pages, practice_pages, question_pages, people_pages, signin):
+        # write_pages before practice_pages: /praktijken/nieuw is not a {ref}
+        app.include_router(pages.router, dependencies=credentials)
 
     original_openapi = app.openapi
 

@@ -35,7 +35,9 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 def get_session(request: Request, runtime: RuntimeDep) -> Iterator[Session]:
     """One unit of work per request: commit on success, roll back on any error.
 
-    The commit happens before the response is sent, so a 2xx always means the write is durable.
+    The commit happens before the response is sent, so a 2xx always means the write is durable, and a page that
+    redirects after a write (post/redirect/get) is never read before its write is visible. That needs
+    ``scope="function"``: by default FastAPI runs the code after ``yield`` only after the response has gone out.
     """
     with unit_of_work(runtime.sessions) as session:
         yield session

@@ -333,13 +333,21 @@ def similar_check(
     session: Session, searcher: HybridSearcher, policy: AccessPolicy, draft: DraftCheck, *, limit: int
 ) -> list[SimilarPractice]:
     """Existing practices that look like a draft, with the cosine of the draft to their closest passage."""
-    draft_text = "\n".join(part for part in (draft.title, draft.summary, draft.situation, draft.approach) if part)
-    vectors = searcher.encode(draft_text)
+    text = "\n".join(part for part in (draft.title, draft.summary, draft.situation, draft.approach) if part)
+    return similar_to_text(session, searcher, policy, text, limit=limit)
+
+
+def similar_to_text(
+    session: Session, searcher: HybridSearcher, policy: AccessPolicy, text: str, *, limit: int, on_topic: bool = False
+) -> list[SimilarPractice]:
+    """Practices close to a text being written, nearest first. ``on_topic``: only those the calibration calls at
+    least 'mogelijk' (a page that warns "this looks like an existing practice" should not cry wolf)."""
+    vectors = searcher.encode(text)
     hits = search_service.search(
         session,
         searcher,
         policy,
-        draft_text,
+        text,
         PracticeFilters(),
         limit=limit,
         offset=0,
@@ -347,6 +355,8 @@ def similar_check(
         vectors=vectors,
         floor=False,  # the author of the draft judges; the cosine below says how near each one is
     )
+    if on_topic:
+        hits = [h for h in hits if h.label in (None, Label.STRONG, Label.POSSIBLE)]
     assert vectors.dense is not None
     scored = [
         SimilarPractice(
@@ -361,8 +371,15 @@ def similar_check(
 def suggested_questions(
     session: Session, searcher: HybridSearcher, policy: AccessPolicy, slug: str, *, limit: int
 ) -> list[SuggestedQuestion]:
-    """Open questions close to what this person wrote: their practices' passages vote for questions."""
+    """Open questions close to what this person (whose profile the caller may see) wrote."""
     person = policy.require_profile(directory.person_by_slug(session, slug))
+    return questions_for(session, searcher, policy, person, limit=limit)
+
+
+def questions_for(
+    session: Session, searcher: HybridSearcher, policy: AccessPolicy, person: Person, *, limit: int
+) -> list[SuggestedQuestion]:
+    """Open questions close to what ``person`` wrote: their practices' passages vote for questions."""
     authored = practices_repo.authored_by(session, person.id, policy.practice_clause())
     if not authored:
         return []

@@ -6,12 +6,13 @@ import hmac
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SESSION_COOKIE, AccountDep, RuntimeDep, SessionDep
 from api.ratelimit import client_key
 from api.web.templating import templates
+from api.web.texts import t
 from core.errors import Forbidden
 from services import auth
 
@@ -32,12 +33,23 @@ def _check_csrf(expected: str | None, sent: str) -> None:
         raise Forbidden("the form has expired or did not come from this site; reload the page", field="csrf")
 
 
+def _local(path: str) -> str:
+    """Only a path on this site may be the page to return to after signing in (no open redirect)."""
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
+
+
 @router.get("/inloggen", response_class=HTMLResponse)
-def sign_in_page(request: Request, runtime: RuntimeDep, account: AccountDep) -> Response:
+def sign_in_page(
+    request: Request,
+    runtime: RuntimeDep,
+    account: AccountDep,
+    volgende: Annotated[str, Query(max_length=500)] = "/",
+) -> Response:
     if account is not None:
-        return RedirectResponse("/", status_code=303)
+        return RedirectResponse(_local(volgende), status_code=303)
     token = secrets.token_urlsafe(24)
-    response = templates.TemplateResponse(request, "signin.html", {"csrf": token, "error": None})
+    context = {"csrf": token, "error": None, "next": _local(volgende), "email": ""}
+    response = templates.TemplateResponse(request, "signin.html", context)
     response.set_cookie(
         CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request, runtime), max_age=3600
     )
@@ -52,6 +64,7 @@ def sign_in(
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=1000)],
     csrf: Annotated[str, Form(max_length=100)],
+    volgende: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     _check_csrf(request.cookies.get(CSRF_COOKIE), csrf)
     limiter = request.app.state.sign_in_limit
@@ -61,11 +74,11 @@ def sign_in(
     account = AUTHENTICATOR.authenticate(session, email, password)
     if account is None:
         limiter.hit(key)
-        context = {"csrf": csrf, "error": "E-mailadres of wachtwoord klopt niet."}
+        context = {"csrf": csrf, "error": t("signin.failed"), "next": _local(volgende), "email": email}
         return templates.TemplateResponse(request, "signin.html", context, status_code=401)
     limiter.reset(key)
     opened = auth.open_session(session, account)
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(_local(volgende), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         opened.cookie,
@@ -84,7 +97,7 @@ def sign_out(request: Request, session: SessionDep, csrf: Annotated[str, Form(ma
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         auth.close_session(session, cookie)
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse("/?melding=signed_out", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
 

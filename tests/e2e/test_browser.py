@@ -51,14 +51,14 @@ def test_search_then_open_a_practice(site: str, tmp_path: Path) -> None:
         page.goto(site)
         assert page.locator("html").get_attribute("lang") == "nl"
         page.fill("textarea[name=q]", "Een leerling zit al maanden thuis en de school weet niet meer wat te doen")
-        page.click("button[type=submit]")
-        page.wait_for_selector("article.hit")
-        titles = page.locator("article.hit h2 a").all_inner_texts()
+        page.click("form[role=search] button[type=submit]")
+        page.wait_for_selector("article.pb-hit")
+        titles = page.locator("article.pb-hit h2 a").all_inner_texts()
         assert len(titles) >= 3
-        assert page.locator("article.hit mark").count() > 0  # query words are highlighted
+        assert page.locator("article.pb-hit mark").count() > 0  # query words are highlighted
         page.screenshot(path=str(tmp_path / "search.png"), full_page=True)
 
-        page.locator("article.hit h2 a").first.click()
+        page.locator("article.pb-hit h2 a").first.click()
         page.wait_for_selector("article h1")
         assert page.locator("article h1").inner_text() == titles[0]
         assert page.locator("section h2").count() >= 2  # the practice's sections, with Dutch headings

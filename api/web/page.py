@@ -1,0 +1,71 @@
+"""What every page route needs: who is looking, their CSRF token, and a way to render in the layout."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
+
+from api.deps import AccountDep, PolicyDep, SessionDep
+from api.web.templating import templates
+from api.web.texts import has, t
+from core.errors import Forbidden, Unauthorized
+from services import auth
+from services.access import AccessPolicy
+from storage.models import Account, Person
+
+
+@dataclass
+class Page:
+    request: Request
+    session: Session
+    policy: AccessPolicy
+    account: Account | None
+    me: Person | None
+    csrf: str
+
+    @property
+    def reviewer(self) -> bool:
+        viewer = self.policy.viewer
+        return viewer.is_admin or bool(viewer.curator_community_ids)
+
+    def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        notice = self.request.query_params.get("melding", "")
+        base = {
+            "me": self.me,
+            "csrf": self.csrf,
+            "reviewer": self.reviewer,
+            "flash": t(f"notice.{notice}") if notice and has(f"notice.{notice}") else None,
+        }
+        return templates.TemplateResponse(self.request, template, {**base, **context}, status_code=status_code)
+
+    def require_me(self) -> Person:
+        if self.me is None:
+            raise Unauthorized("sign in first")
+        return self.me
+
+    def check_csrf(self, sent: str) -> None:
+        """Every form of a signed-in person carries the token of their session."""
+        self.require_me()
+        if not self.csrf or not sent or not hmac.compare_digest(self.csrf, sent):
+            raise Forbidden("the form has expired or did not come from this site; reload the page", field="csrf")
+
+
+def get_page(request: Request, session: SessionDep, policy: PolicyDep, account: AccountDep) -> Page:
+    me = auth.person_of(session, account) if account is not None else None
+    return Page(request, session, policy, account, me, getattr(request.state, "csrf_token", "") or "")
+
+
+PageDep = Annotated[Page, Depends(get_page)]
+
+
+def done(path: str, notice: str) -> RedirectResponse:
+    """After a successful form: back to a page, with a notice the layout shows (post/redirect/get)."""
+    path, _, fragment = path.partition("#")
+    separator = "&" if "?" in path else "?"
+    anchor = f"#{fragment}" if fragment else ""
+    return RedirectResponse(f"{path}{separator}melding={notice}{anchor}", status_code=303)

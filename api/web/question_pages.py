@@ -1,0 +1,128 @@
+"""Ask the network, the list of questions, a question with its answers: answer and accept."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import SearcherDep
+from api.web.forms import domain_errors, parse
+from api.web.page import PageDep, done
+from core.errors import InvalidInput
+from schemas.network import AnswerCreate, QuestionCreate
+from services import browse, network
+from services import questions as service
+from storage.repositories.practices import PracticeFilters
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form(max_length=10_000)]
+
+
+def _title_of(text: str) -> str:
+    """A first proposal for the question's title: its first sentence, at most 200 characters."""
+    first = re.split(r"(?<=[.?!])\s", text.strip(), maxsplit=1)[0]
+    return first if len(first) <= 200 else first[:197].rsplit(" ", 1)[0] + "…"
+
+
+def _ask_page(
+    page: PageDep,
+    searcher: SearcherDep,
+    vraag: str,
+    *,
+    typed: dict[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+) -> HTMLResponse:
+    found = None
+    if vraag.strip():
+        found = network.ask(page.session, searcher, page.policy, vraag.strip(), PracticeFilters(), limit=5)
+    return page.render(
+        "ask.html",
+        status,
+        vraag=vraag,
+        found=found,
+        typed={"title": _title_of(vraag), "visibility": "internal", **typed},
+        errors=errors,
+        communities=browse.my_communities(page.session, page.policy),
+    )
+
+
+@router.get("/vragen/nieuw", response_class=HTMLResponse)
+def ask_page(page: PageDep, searcher: SearcherDep, vraag: Annotated[str, Query(max_length=5000)] = "") -> HTMLResponse:
+    """Describe a question or case; see what and who already knows; then put it to the network."""
+    return _ask_page(page, searcher, vraag, typed={}, errors={})
+
+
+@router.post("/vragen", response_class=HTMLResponse)
+def post_question(
+    page: PageDep,
+    searcher: SearcherDep,
+    csrf: Annotated[str, Form()],
+    body: Text = "",
+    title: Text = "",
+    visibility: Annotated[str, Form(max_length=20)] = "internal",
+    community: Annotated[str, Form(max_length=120)] = "",
+) -> Response:
+    """Put the question to the network."""
+    page.check_csrf(csrf)
+    typed = {"title": title, "visibility": visibility, "community": community}
+    data, errors = parse(
+        QuestionCreate,
+        {"title": title.strip(), "body": body.strip(), "visibility": visibility, "community": community or None},
+    )
+    if data is not None:
+        try:
+            question = service.ask_question(page.session, data, page.policy)
+            return done(f"/vragen/{question.id}", "asked")
+        except InvalidInput as exc:
+            errors = domain_errors(exc)
+    return _ask_page(page, searcher, body, typed=typed, errors=errors, status=422)
+
+
+@router.get("/vragen", response_class=HTMLResponse)
+def questions_page(page: PageDep, open_: Annotated[bool, Query(alias="open")] = False) -> HTMLResponse:
+    """Recent questions to the network."""
+    found = browse.questions(page.session, page.policy, open_only=open_)
+    return page.render("questions.html", questions=found, open_only=open_)
+
+
+def _question_page(
+    page: PageDep, question_id: uuid.UUID, *, typed: str, errors: dict[str, str], status: int = 200
+) -> HTMLResponse:
+    question = service.require_question(page.session, question_id, page.policy)
+    mine = page.me is not None and question.asker_id == page.me.id
+    read = service.to_read(page.session, question, page.policy)
+    return page.render(
+        "question.html", status, q=read, mine=mine, accepted=question.accepted_answer_id, typed=typed, errors=errors
+    )
+
+
+@router.get("/vragen/{question_id}", response_class=HTMLResponse)
+def question_page(page: PageDep, question_id: uuid.UUID) -> HTMLResponse:
+    """A question with its answers."""
+    return _question_page(page, question_id, typed="", errors={})
+
+
+@router.post("/vragen/{question_id}/antwoorden", response_class=HTMLResponse)
+def post_answer(page: PageDep, question_id: uuid.UUID, csrf: Annotated[str, Form()], body: Text = "") -> Response:
+    """Answer a question."""
+    page.check_csrf(csrf)
+    data, errors = parse(AnswerCreate, {"body": body.strip()})
+    if data is None:
+        return _question_page(page, question_id, typed=body, errors=errors, status=422)
+    service.answer(page.session, question_id, data, page.policy)
+    return done(f"/vragen/{question_id}#antwoorden", "answered")
+
+
+@router.post("/vragen/{question_id}/accepteren", response_class=HTMLResponse)
+def accept_answer(
+    page: PageDep, question_id: uuid.UUID, csrf: Annotated[str, Form()], answer: Annotated[uuid.UUID, Form()]
+) -> Response:
+    """The asker accepts an answer."""
+    page.check_csrf(csrf)
+    service.accept(page.session, question_id, answer, page.policy)
+    return done(f"/vragen/{question_id}#antwoorden", "accepted")

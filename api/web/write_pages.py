@@ -1,0 +1,210 @@
+"""Write and edit a practice (draft, similar-check, submit for review) and the curator's review queue."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import SearcherDep
+from api.web.forms import domain_errors, parse
+from api.web.page import Page, PageDep, done
+from core.errors import PraktijkbankError, PreconditionFailed
+from core.vocab import SECTION_NAMES, RecognitionLevel, Status, Theme
+from schemas.practices import PracticeCreate, PracticeUpdate
+from services import browse, practices, review
+from services import practices as practice_service
+from storage.models import Practice
+
+router = APIRouter(include_in_schema=False)
+FIELDS = ("title", "summary", *SECTION_NAMES)
+Short = Annotated[str, Form(max_length=500)]
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    """The typed form, as the template and the schemas want it (themes as a list)."""
+    form = await request.form()
+    typed: dict[str, Any] = {name: str(form.get(name, "")) for name in (*FIELDS, "community", "visibility", "language")}
+    typed["themes"] = [str(v) for v in form.getlist("themes")]
+    typed["action"] = str(form.get("action", "save"))
+    typed["version"] = str(form.get("version", ""))
+    typed["csrf"] = str(form.get("csrf", ""))
+    return typed
+
+
+def _values(typed: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {name: typed[name].strip() or None for name in FIELDS}
+    values["themes"] = typed["themes"]
+    values["community"] = typed["community"] or None
+    values["visibility"] = typed["visibility"] or "public"
+    values["language"] = typed["language"] or "nl"
+    return values
+
+
+def _typed_from(practice: Practice) -> dict[str, Any]:
+    typed: dict[str, Any] = {name: getattr(practice, name) or "" for name in FIELDS}
+    typed.update(
+        themes=practice.tag_values("theme"),
+        community=practice.community.slug if practice.community else "",
+        visibility=practice.visibility,
+        language=practice.language,
+        version=str(practice.version),
+    )
+    return typed
+
+
+def _render(page: Page, typed: dict[str, Any], *, practice: Practice | None = None, **extra: Any) -> HTMLResponse:
+    status = extra.pop("status", 200)
+    return page.render(
+        "write.html",
+        status,
+        typed=typed,
+        practice=practice,
+        themes=list(Theme),
+        communities=browse.my_communities(page.session, page.policy),
+        errors=extra.pop("errors", {}),
+        **extra,
+    )
+
+
+@router.get("/praktijken/nieuw", response_class=HTMLResponse)
+def new_page(page: PageDep) -> HTMLResponse:
+    """Describe a new practice."""
+    page.require_me()
+    typed: dict[str, Any] = {name: "" for name in FIELDS} | {"themes": [], "community": "", "visibility": "public"}
+    return _render(page, typed | {"language": "nl", "version": ""})
+
+
+@router.get("/praktijken/vergelijkbaar", response_class=HTMLResponse)
+def similar_fragment(
+    page: PageDep,
+    searcher: SearcherDep,
+    title: Annotated[str, Query(max_length=500)] = "",
+    summary: Annotated[str, Query(max_length=5000)] = "",
+) -> HTMLResponse:
+    """While writing: existing practices that look like the draft (a fragment for htmx)."""
+    similar = browse.similar_drafts(page.session, searcher, page.policy, f"{title}\n{summary}")
+    return page.render("similar_fragment.html", similar=similar)
+
+
+@router.post("/praktijken/nieuw", response_class=HTMLResponse)
+async def create(request: Request, page: PageDep, searcher: SearcherDep) -> Response:
+    """Save a new practice as a draft, or offer it for review at once."""
+    typed = await _form(request)
+    page.check_csrf(typed["csrf"])
+    return await _run_sync(_create, page, searcher, typed)
+
+
+def _create(page: Page, searcher: SearcherDep, typed: dict[str, Any]) -> Response:
+    values = _values(typed)
+    if typed["action"] == "check":
+        similar = browse.similar_drafts(page.session, searcher, page.policy, f"{typed['title']}\n{typed['summary']}")
+        return _render(page, typed, similar=similar, checked=True)
+    values["status"] = Status.IN_REVIEW.value if typed["action"] == "submit" else Status.DRAFT.value
+    values["authors"] = [page.require_me().slug]  # who writes it on the page is its first author
+    data, errors = parse(PracticeCreate, values)
+    if data is not None:
+        try:
+            practice = practices.create(page.session, data, policy=page.policy)
+            notice = "submitted" if typed["action"] == "submit" else "saved"
+            return done(f"/praktijken/{practice.slug}", notice)
+        except PraktijkbankError as exc:
+            errors = domain_errors(exc)
+    return _render(page, typed, errors=errors, status=422)
+
+
+@router.get("/praktijken/{ref}/bewerken", response_class=HTMLResponse)
+def edit_page(page: PageDep, ref: str) -> HTMLResponse:
+    """Edit a practice; the form remembers the version it started from."""
+    page.require_me()
+    practice = practice_service.find(page.session, ref, page.policy)
+    page.policy.require_edit(practice)
+    return _render(page, _typed_from(practice), practice=practice)
+
+
+@router.post("/praktijken/{ref}/bewerken", response_class=HTMLResponse)
+async def edit(request: Request, page: PageDep, ref: str, searcher: SearcherDep) -> Response:
+    """Save changes; a form older than the practice is shown again beside the current text, nothing lost."""
+    typed = await _form(request)
+    page.check_csrf(typed["csrf"])
+    return await _run_sync(_edit, page, searcher, typed, ref)
+
+
+def _edit(page: Page, searcher: SearcherDep, typed: dict[str, Any], ref: str) -> Response:
+    practice = practice_service.find(page.session, ref, page.policy)
+    if typed["action"] == "check":
+        similar = browse.similar_drafts(page.session, searcher, page.policy, f"{typed['title']}\n{typed['summary']}")
+        return _render(page, typed, practice=practice, similar=similar, checked=True)
+    values = _values(typed)
+    if not values["community"]:
+        values.pop("community")
+    data, errors = parse(PracticeUpdate, values)
+    if data is not None:
+        if_match = f'"{practice.id}.{typed["version"]}"'
+        try:
+            practices.update(page.session, practice.id, data, if_match=if_match, policy=page.policy)
+            if typed["action"] == "submit" and practice.status == Status.DRAFT:
+                practices.transition(
+                    page.session, practice.id, Status.IN_REVIEW, policy=page.policy, if_match=None, note=None
+                )
+            return done(f"/praktijken/{practice.slug}", "submitted" if typed["action"] == "submit" else "saved")
+        except PreconditionFailed:
+            page.session.rollback()
+            current = practice_service.find(page.session, ref, page.policy)
+            return _render(page, typed, practice=current, stale=current, status=409)
+        except PraktijkbankError as exc:
+            errors = domain_errors(exc)
+    return _render(page, typed, practice=practice, errors=errors, status=422)
+
+
+@router.post("/praktijken/{ref}/aanbieden", response_class=HTMLResponse)
+def submit(page: PageDep, ref: str, csrf: Annotated[str, Form()]) -> Response:
+    """Offer a draft for review by its community."""
+    page.check_csrf(csrf)
+    practice = practice_service.find(page.session, ref, page.policy)
+    practices.transition(page.session, practice.id, Status.IN_REVIEW, policy=page.policy, if_match=None, note=None)
+    return done(f"/praktijken/{practice.slug}", "submitted")
+
+
+@router.get("/beoordelen", response_class=HTMLResponse)
+def review_page(page: PageDep) -> HTMLResponse:
+    """The practices waiting for the caller's review."""
+    page.require_me()
+    waiting = review.queue(page.session, page.policy)
+    return page.render("review.html", waiting=waiting, levels=list(RecognitionLevel), errors={})
+
+
+@router.post("/praktijken/{ref}/beoordeling", response_class=HTMLResponse)
+def decide(
+    page: PageDep,
+    ref: str,
+    csrf: Annotated[str, Form()],
+    version: Annotated[int, Form()],
+    action: Annotated[str, Form(pattern="^(publish|send_back)$")],
+    level: Annotated[RecognitionLevel, Form()] = RecognitionLevel.PRAKTIJKVOORBEELD,
+    comment: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Publish with a recognition level and its explanation, or send back to the authors with a comment."""
+    page.check_csrf(csrf)
+    practice = practice_service.find(page.session, ref, page.policy)
+    if_match = f'"{practice.id}.{version}"'
+    try:
+        if action == "publish":
+            review.publish(page.session, practice.id, level, comment, policy=page.policy, if_match=if_match)
+            return done(f"/praktijken/{practice.slug}", "published")
+        review.send_back(page.session, practice.id, comment, policy=page.policy, if_match=if_match)
+        return done("/beoordelen", "sent_back")
+    except PraktijkbankError as exc:
+        page.session.rollback()
+        errors = {f"{practice.id}": domain_errors(exc).popitem()[1]}
+        waiting = review.queue(page.session, page.policy)
+        return page.render("review.html", 422, waiting=waiting, levels=list(RecognitionLevel), errors=errors)
+
+
+async def _run_sync(func: Any, *args: Any) -> Response:
+    """Model calls (the similar-check) and SQL off the event loop: the form was read asynchronously."""
+    from starlette.concurrency import run_in_threadpool
+
+    response: Response = await run_in_threadpool(func, *args)
+    return response

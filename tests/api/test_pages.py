@@ -1,0 +1,386 @@
+"""The web pages, through HTTP: Dutch HTML errors, security headers, rendered and sanitised Markdown, facets and
+paging, forms with CSRF and errors beside the field, optimistic concurrency, the review flow, and stored XSS."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from indexing.embedder import Embedder
+from services.runtime import Runtime
+from tests.conftest import PgDatabases, bearer, make_account, make_database_url, make_settings
+from tests.factories import practice_body
+
+PASSWORD = "een-lang-wachtwoord-123"
+XSS = '<script>alert("xss")</script><img src=x onerror="alert(1)"><a href="javascript:alert(2)">klik</a>'
+MARKDOWN_APPROACH = (
+    "**Signaal.** De school belt het wijkteam.\n\n- eerst bellen\n- dan langsgaan\n\n[meer](https://example.org)"
+)
+
+
+@dataclass
+class Site:
+    app: FastAPI
+    runtime: Runtime
+    admin: TestClient  # bearer token of an admin, for setting up
+    practices: dict[str, dict]
+
+    def browser(self) -> TestClient:
+        return TestClient(self.app, raise_server_exceptions=False)
+
+    def signed_in(self, email: str) -> TestClient:
+        client = self.browser()
+        page = client.get("/inloggen")
+        response = client.post(
+            "/inloggen", data={"email": email, "password": PASSWORD, "csrf": csrf_of(page.text)}, follow_redirects=False
+        )
+        assert response.status_code == 303, response.text
+        return client
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert match, "no CSRF field on the page"
+    return match.group(1)
+
+
+@pytest.fixture(scope="module")
+def site(
+    tmp_path_factory: pytest.TempPathFactory, pg_databases: PgDatabases | None, embedder: Embedder
+) -> Iterator[Site]:
+    folder: Path = tmp_path_factory.mktemp("pages")
+    settings = make_settings(folder / "data", make_database_url(folder / "db", pg_databases), writes_per_minute=10_000)
+    runtime = Runtime.build(settings, embedder=embedder)
+    admin_token = make_account(runtime, "admin@test.nl", "Beheer", admin=True)
+    for role in ("auteur", "beoordelaar", "collega", "buitenstaander"):
+        make_account(runtime, f"{role}@test.nl", f"Persoon {role.title()}", password=PASSWORD)
+    app = create_app(settings, runtime=runtime)
+    with TestClient(app, raise_server_exceptions=False, headers=bearer(admin_token)) as admin:
+        assert admin.post("/api/v1/communities", json={"name": "Kring A", "slug": "kring-a"}).status_code == 201
+        for person, role in (("persoon-auteur", "member"), ("persoon-beoordelaar", "curator")):
+            assert admin.put(f"/api/v1/communities/kring-a/members/{person}", json={"role": role}).status_code == 204
+        practices = {}
+        specs = {
+            "markdown": {"title": "Schoolverzuim samen aanpakken", "approach": MARKDOWN_APPROACH, "themes": ["onderwijs"]},
+            "wmo": {"title": "Mantelzorgspreekuur in de bibliotheek", "themes": ["wmo"]},
+            "xss": {"title": f"Gevaarlijke titel {XSS}", "summary": f"Samenvatting {XSS}", "approach": XSS,
+                    "situation": f"Situatie {XSS}", "themes": ["wonen"]},
+            "community": {"title": "Mosterdzaadje in de kring", "summary": "Alleen voor de kring: mosterdzaadje.",
+                          "visibility": "community", "community": "kring-a", "themes": ["wmo"]},
+        }  # fmt: skip
+        for key, overrides in specs.items():
+            response = admin.post("/api/v1/practices", json=practice_body(**overrides))
+            assert response.status_code == 201, response.text
+            practices[key] = response.json()
+        for n in range(12):  # enough related practices for a second page of results
+            body = practice_body(title=f"Mantelzorg ondersteunen, variant {n}", themes=["wmo", "participatie"])
+            assert admin.post("/api/v1/practices", json=body).status_code == 201
+        runtime.worker.drain()
+        yield Site(app, runtime, admin, practices)
+    runtime.close()
+
+
+# --- errors and headers --------------------------------------------------------------------------------
+
+
+def test_a_missing_page_is_a_dutch_html_page_and_the_api_keeps_problem_json(site: Site) -> None:
+    page = site.browser().get("/praktijken/bestaat-niet")
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Pagina niet gevonden" in page.text and '<html lang="nl"' in page.text
+    assert "no practice" not in page.text  # the API's English detail stays in the API
+    api = site.browser().get("/api/v1/practices/bestaat-niet")
+    assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
+    assert site.browser().get("/bestaat/helemaal/niet").text.count("Pagina niet gevonden") >= 1
+
+
+def test_an_unexpected_error_on_a_page_is_a_dutch_500_page(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    from services import people
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(people, "communities", broken)
+    page = site.browser().get("/gemeenschappen")
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "Er ging iets mis" in page.text and "boom" not in page.text and "Traceback" not in page.text
+
+
+def test_a_forbidden_action_is_a_dutch_403_page(site: Site) -> None:
+    colleague = site.signed_in("collega@test.nl")  # signed in, but no curator of kring-a
+    slug = site.practices["wmo"]["slug"]
+    csrf = csrf_of(colleague.get(f"/praktijken/{slug}").text)
+    response = colleague.post(f"/praktijken/{slug}/aanbieden", data={"csrf": csrf})
+    assert response.status_code == 403 and "Geen toegang" in response.text
+
+
+def test_pages_send_a_strict_content_security_policy(site: Site) -> None:
+    for path in ("/", "/?q=mantelzorg", f"/praktijken/{site.practices['wmo']['slug']}", "/inloggen", "/nergens"):
+        headers = site.browser().get(path).headers
+        policy = headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy
+        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+        assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+
+
+def test_pages_have_no_inline_script_or_style(site: Site) -> None:
+    html = site.signed_in("auteur@test.nl").get(f"/praktijken/{site.practices['markdown']['slug']}").text
+    assert "<style" not in html and " style=" not in html
+    assert all('src="/static/' in tag for tag in re.findall(r"<script[^>]*>", html))
+
+
+def test_static_files_are_served_with_their_licences(site: Site) -> None:
+    client = site.browser()
+    css = client.get("/static/vendor/utrecht-components.css")
+    assert css.status_code == 200 and ".utrecht-button" in css.text and "EUPL-1.2" in css.text
+    assert "@utrecht/component-library-css" in client.get("/static/vendor/VERSIONS").text
+    assert client.get("/static/vendor/htmx.min.js").status_code == 200
+
+
+def test_a_page_that_needs_sign_in_sends_to_the_sign_in_page_and_back(site: Site) -> None:
+    response = site.browser().get("/mijn", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/inloggen?volgende=/mijn"
+    client = site.browser()
+    page = client.get("/inloggen?volgende=/mijn")
+    data = {"email": "collega@test.nl", "password": PASSWORD, "csrf": csrf_of(page.text), "volgende": "/mijn"}
+    assert client.post("/inloggen", data=data, follow_redirects=False).headers["location"] == "/mijn"
+    data["volgende"] = "//evil.example/"
+    fresh = site.browser()
+    data["csrf"] = csrf_of(fresh.get("/inloggen").text)
+    assert fresh.post("/inloggen", data=data, follow_redirects=False).headers["location"] == "/"
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+
+def test_the_practice_page_renders_markdown(site: Site) -> None:
+    html = site.browser().get(f"/praktijken/{site.practices['markdown']['slug']}").text
+    assert "<strong>Signaal.</strong>" in html and "**" not in html
+    assert "<li>eerst bellen</li>" in html
+    assert 'href="https://example.org"' in html and 'rel="noopener noreferrer nofollow"' in html
+
+
+def test_results_strip_markdown_from_snippets_and_mark_the_query(site: Site) -> None:
+    html = site.browser().get("/", params={"q": "school belt wijkteam signaal"}).text
+    hit = html.split('class="pb-hit"')[1].split("</article>")[0]
+    assert "Schoolverzuim samen aanpakken" in hit
+    assert "**" not in hit and '<mark class="utrecht-mark">' in hit
+
+
+def test_facets_show_counts_and_filter(site: Site) -> None:
+    client = site.browser()
+    html = client.get("/", params={"q": "mantelzorg"}).text
+    assert re.search(r"Wmo \((\d+)\)", html) and re.search(r"Participatie \((\d+)\)", html)
+    filtered = client.get("/", params={"q": "mantelzorg", "theme": "onderwijs"}).text
+    assert "Schoolverzuim samen aanpakken" in filtered
+    assert "Mantelzorgspreekuur in de bibliotheek" not in filtered  # the filter is applied, not ignored
+    everything = client.get("/", params={"q": "mantelzorg", "organisation": "", "community": ""})
+    assert everything.status_code == 200  # the form's "Alle" is no filter, not an error
+
+
+def test_results_page_through(site: Site) -> None:
+    client = site.browser()
+    first = client.get("/", params={"q": "mantelzorg ondersteunen"}).text
+    second = client.get("/", params={"q": "mantelzorg ondersteunen", "pagina": 2}).text
+    assert "pagina 1 van" in first and "pagina 2 van" in second
+    titles = lambda html: set(re.findall(r'class="pb-hit">\s*<h2[^>]*><a[^>]*>([^<]+)<', html))  # noqa: E731
+    assert titles(first) and titles(second) and not titles(first) & titles(second)
+
+
+def test_weak_results_say_so_honestly(site: Site) -> None:
+    weak = site.browser().get("/", params={"q": "Hoe repareer ik een lekke fietsband?"}).text
+    assert "lijken maar zwak op je vraag" in weak and "Stel deze vraag aan het netwerk" in weak
+    strong = site.browser().get("/", params={"q": "mantelzorgers spreekuur bibliotheek"}).text
+    assert "lijken maar zwak" not in strong
+
+
+def test_no_results_say_so_and_offer_to_ask_the_network(site: Site) -> None:
+    html = site.browser().get("/", params={"q": "mantelzorg", "theme": "veiligheid"}).text
+    assert "Met deze filters is niets gevonden" in html
+    assert 'href="/vragen/nieuw?vraag=mantelzorg"' in html
+
+
+def test_an_outsider_never_sees_a_community_practice_on_any_page(site: Site) -> None:
+    community = site.practices["community"]
+    for client in (site.browser(), site.signed_in("buitenstaander@test.nl")):
+        for path in ("/", "/?q=mosterdzaadje", "/netwerk?q=mosterdzaadje", "/vragen/nieuw?vraag=mosterdzaadje",
+                     "/gemeenschappen/kring-a", "/mensen/persoon-auteur", f"/praktijken/{community['slug']}"):  # fmt: skip
+            html = client.get(path).text
+            assert community["title"] not in html and "Alleen voor de kring" not in html, path
+    member = site.signed_in("auteur@test.nl")
+    assert community["title"] in member.get("/gemeenschappen/kring-a").text
+
+
+def test_version_history_shows_the_differences(site: Site) -> None:
+    practice = site.practices["wmo"]
+    headers = {"If-Match": f'"{practice["id"]}.{practice["version"]}"'}
+    change = {"summary": "Mantelzorgers kunnen elke week zonder afspraak langskomen in de bibliotheek."}
+    assert site.admin.patch(f"/api/v1/practices/{practice['id']}", json=change, headers=headers).status_code == 200
+    html = site.browser().get(f"/praktijken/{practice['slug']}/versies").text
+    assert "Vergelijk versie 1 met versie 2" in html
+    assert "<ins>" in html and "<del>" in html and "langskomen" in html
+
+
+# --- forms --------------------------------------------------------------------------------------------
+
+
+def test_every_form_needs_the_csrf_token(site: Site) -> None:
+    client = site.signed_in("collega@test.nl")
+    slug = site.practices["wmo"]["slug"]
+    for path, data in ((f"/praktijken/{slug}/feedback", {"body": "Goed idee"}), ("/mijn/sleutels", {"name": "x"}),
+                       ("/vragen", {"title": "Vraag", "body": "Vraag?"}), ("/praktijken/nieuw", {"title": "x"})):  # fmt: skip
+        response = client.post(path, data={**data, "csrf": "vervalst"})
+        assert response.status_code == 403, path
+        assert "Het formulier is verlopen" in response.text
+
+
+def test_applied_and_feedback_forms(site: Site) -> None:
+    client = site.signed_in("collega@test.nl")
+    slug = site.practices["wmo"]["slug"]
+    csrf = csrf_of(client.get(f"/praktijken/{slug}").text)
+    empty = client.post(f"/praktijken/{slug}/feedback", data={"csrf": csrf, "body": "  "})
+    assert empty.status_code == 422 and "Vul dit veld in." in empty.text and 'aria-invalid="true"' in empty.text
+    done = client.post(f"/praktijken/{slug}/feedback", data={"csrf": csrf, "body": "Werkt ook bij ons."})
+    assert done.status_code == 200 and "Werkt ook bij ons." in done.text and "Dank je" in done.text
+    applied = client.post(f"/praktijken/{slug}/toegepast", data={"csrf": csrf, "note": "Sinds maart in twee wijken."})
+    assert applied.status_code == 200 and "Sinds maart in twee wijken." in applied.text
+
+
+def test_a_stale_edit_keeps_what_was_typed_and_shows_the_current_version(site: Site) -> None:
+    author = site.signed_in("auteur@test.nl")
+    csrf = csrf_of(author.get("/praktijken/nieuw").text)
+    form = {"csrf": csrf, "title": "Huiswerkbegeleiding in de wijk", "summary": "Vrijwilligers helpen kinderen.",
+            "situation": "Kinderen missen hulp thuis.", "approach": "Twee middagen per week.", "themes": "onderwijs",
+            "community": "kring-a", "visibility": "public", "language": "nl", "action": "save"}  # fmt: skip
+    created = author.post("/praktijken/nieuw", data=form)
+    assert created.status_code == 200 and "Concept opgeslagen." in created.text
+    slug = created.url.path.rsplit("/", 1)[1]
+    edit = author.get(f"/praktijken/{slug}/bewerken").text
+    version = re.search(r'name="version" value="(\d+)"', edit).group(1)  # type: ignore[union-attr]
+    colleague = site.signed_in("beoordelaar@test.nl")  # another member edits first
+    first = {**form, "csrf": csrf_of(colleague.get(f"/praktijken/{slug}/bewerken").text), "version": version,
+             "summary": "Vrijwilligers helpen kinderen met huiswerk, twee keer per week."}  # fmt: skip
+    assert colleague.post(f"/praktijken/{slug}/bewerken", data=first).status_code == 200
+    mine = {**form, "version": version, "summary": "Mijn eigen nieuwe samenvatting die niet verloren mag gaan."}
+    stale = author.post(f"/praktijken/{slug}/bewerken", data=mine)
+    assert stale.status_code == 409
+    assert "Mijn eigen nieuwe samenvatting die niet verloren mag gaan." in stale.text  # nothing lost
+    assert "twee keer per week" in stale.text  # the current version beside it
+    assert "Iemand anders heeft deze praktijk intussen gewijzigd" in stale.text
+
+
+def test_a_form_error_is_shown_beside_the_field_with_what_was_typed(site: Site) -> None:
+    author = site.signed_in("auteur@test.nl")
+    csrf = csrf_of(author.get("/praktijken/nieuw").text)
+    response = author.post(
+        "/praktijken/nieuw", data={"csrf": csrf, "title": "Mijn titel blijft staan", "summary": "", "action": "save"}
+    )
+    assert response.status_code == 422
+    assert 'value="Mijn titel blijft staan"' in response.text
+    assert 'href="#veld-summary"' in response.text  # the error summary links to the field
+    assert 'id="fout-summary"' in response.text and 'id="fout-themes"' not in response.text
+
+
+def test_review_publishes_with_a_recognition_level(site: Site) -> None:
+    author = site.signed_in("auteur@test.nl")
+    csrf = csrf_of(author.get("/praktijken/nieuw").text)
+    form = {"csrf": csrf, "title": "Buurtbemiddeling bij burenruzies", "summary": "Getrainde buren bemiddelen.",
+            "situation": "Ruzies tussen buren escaleren.", "approach": "Twee bemiddelaars voeren gesprekken.",
+            "themes": "veiligheid", "community": "kring-a", "visibility": "public", "language": "nl",
+            "action": "submit"}  # fmt: skip
+    submitted = author.post("/praktijken/nieuw", data=form)
+    assert "Aangeboden ter beoordeling" in submitted.text
+    slug = submitted.url.path.rsplit("/", 1)[1]
+    assert site.signed_in("collega@test.nl").get("/beoordelen").text.count(slug) == 0
+    curator = site.signed_in("beoordelaar@test.nl")
+    queue = curator.get("/beoordelen").text
+    assert f"/praktijken/{slug}/beoordeling" in queue
+    version = re.search(rf'/praktijken/{slug}/beoordeling".*?name="version" value="(\d+)"', queue, re.S).group(1)  # type: ignore[union-attr]
+    decision = {"csrf": csrf_of(queue), "version": version, "action": "publish", "level": "goed_beschreven"}
+    refused = curator.post(f"/praktijken/{slug}/beoordeling", data=decision)
+    assert refused.status_code == 422 and "Dit klopt niet." in refused.text  # the level needs its explanation
+    decision["comment"] = "Doel, doelgroep en aanpak zijn helder beschreven."
+    published = curator.post(f"/praktijken/{slug}/beoordeling", data=decision)
+    assert published.status_code == 200 and "Gepubliceerd." in published.text
+    assert "Goed beschreven" in published.text and "Doel, doelgroep en aanpak zijn helder beschreven." in published.text
+    site.runtime.worker.drain()
+    assert f'href="/praktijken/{slug}"' in site.browser().get("/", params={"q": "burenruzies bemiddeling"}).text
+
+
+def test_tokens_page_creates_lists_and_revokes(site: Site) -> None:
+    client = site.signed_in("collega@test.nl")
+    page = client.get("/mijn/sleutels")
+    created = client.post("/mijn/sleutels", data={"csrf": csrf_of(page.text), "name": "Rapportage"})
+    secret = re.search(r'<code class="pb-token">([^<]+)</code>', created.text).group(1)  # type: ignore[union-attr]
+    assert created.headers["cache-control"] == "no-store"
+    assert site.browser().get("/api/v1/me", headers=bearer(secret)).status_code == 200
+    token_id = re.search(r"/mijn/sleutels/([0-9a-f-]+)/intrekken", created.text).group(1)  # type: ignore[union-attr]
+    revoked = client.post(f"/mijn/sleutels/{token_id}/intrekken", data={"csrf": csrf_of(created.text)})
+    assert "Sleutel ingetrokken." in revoked.text and "Ingetrokken" in revoked.text
+    assert site.browser().get("/api/v1/me", headers=bearer(secret)).status_code == 401
+
+
+def test_ask_post_answer_and_accept(site: Site) -> None:
+    asker = site.signed_in("auteur@test.nl")
+    ask = asker.get("/vragen/nieuw", params={"vraag": "Hoe bereik ik mantelzorgers die geen hulp vragen?"}).text
+    assert "Mantelzorg" in ask  # related practices are shown before posting
+    posted = asker.post("/vragen", data={"csrf": csrf_of(ask), "title": "Mantelzorgers bereiken",
+                                         "body": "Hoe bereik ik mantelzorgers die geen hulp vragen?",
+                                         "visibility": "internal"})  # fmt: skip
+    assert "Je vraag staat in het netwerk" in posted.text
+    question_path = posted.url.path
+    colleague = site.signed_in("collega@test.nl")
+    page = colleague.get(question_path).text
+    assert "Dit antwoord accepteren" not in page
+    answered = colleague.post(f"{question_path}/antwoorden", data={"csrf": csrf_of(page), "body": "Via de huisarts."})
+    assert "Via de huisarts." in answered.text
+    page = asker.get(question_path).text
+    answer_id = re.search(r'name="answer" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    accepted = asker.post(f"{question_path}/accepteren", data={"csrf": csrf_of(page), "answer": answer_id})
+    assert "Geaccepteerd antwoord" in accepted.text
+    assert "Mantelzorgers bereiken" not in site.browser().get("/vragen").text  # internal: not for anonymous
+
+
+def test_every_page_type_renders_signed_out_and_in(site: Site) -> None:
+    slug = site.practices["wmo"]["slug"]
+    paths = ["/", "/?q=mantelzorg", f"/praktijken/{slug}", f"/praktijken/{slug}/versies", "/vragen", "/vragen/nieuw",
+             "/vragen/nieuw?vraag=mantelzorg", "/gemeenschappen", "/gemeenschappen/kring-a", "/mensen",
+             "/mensen/persoon-auteur", "/inloggen", "/netwerk?q=mantelzorg"]  # fmt: skip
+    for path in paths:
+        assert site.browser().get(path).status_code == 200, path
+    member = site.signed_in("auteur@test.nl")
+    for path in [*paths[:-2], "/mijn", "/mijn/sleutels", "/praktijken/nieuw", f"/praktijken/{slug}/bewerken"]:
+        assert member.get(path).status_code in (200, 303) if path == "/inloggen" else 200, path
+    assert site.signed_in("beoordelaar@test.nl").get("/beoordelen").status_code == 200
+
+
+# --- stored XSS ---------------------------------------------------------------------------------------
+
+
+def test_script_and_event_handlers_render_inert_on_every_page(site: Site) -> None:
+    xss = site.practices["xss"]
+    client = site.signed_in("collega@test.nl")
+    page = client.get(f"/praktijken/{xss['slug']}").text
+    client.post(f"/praktijken/{xss['slug']}/feedback", data={"csrf": csrf_of(page), "body": f"Feedback {XSS}"})
+    client.post(f"/praktijken/{xss['slug']}/toegepast", data={"csrf": csrf_of(page), "note": f"Toegepast {XSS}"})
+    asked = client.post("/vragen", data={"csrf": csrf_of(page), "title": f"Vraag {XSS}", "body": f"Tekst {XSS}",
+                                         "visibility": "public"})  # fmt: skip
+    client.post(f"{asked.url.path}/antwoorden", data={"csrf": csrf_of(asked.text), "body": f"Antwoord {XSS}"})
+    site.runtime.worker.drain()
+    pages = [f"/praktijken/{xss['slug']}", f"/praktijken/{xss['slug']}/versies", asked.url.path, "/vragen",
+             "/?q=gevaarlijke+titel+situatie", "/vragen/nieuw?vraag=gevaarlijke+titel", "/mijn",
+             "/netwerk?q=gevaarlijke+titel", f"/praktijken/{xss['slug']}/bewerken"]  # fmt: skip
+    admin = site.signed_in("auteur@test.nl")
+    for path in pages:
+        for viewer in (client, admin):
+            html = viewer.get(path).text
+            assert "<script>alert" not in html, path
+            assert not re.search(r"<[a-z][^>]*\son[a-z]+\s*=", html, re.I), path  # no event handler attribute
+            assert not re.search(r"<a\s[^>]*href=\"javascript:", html, re.I), path  # escaped text is fine

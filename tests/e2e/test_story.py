@@ -1,0 +1,355 @@
+"""The whole story of the issue, in Debian's Chromium: search and filter, ask the network, answer and accept,
+write and review, findable after publishing; an outsider never sees a community practice; axe-core on every
+page type; keyboard-only search and ask; stored XSS inert in the browser; a 375 px phone without sideways scroll.
+
+One service (a thread in this process) and one browser serve the whole module, to keep it fast."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from api.app import create_app
+from indexing.embedder import Embedder
+from services.runtime import Runtime
+from storage.database import unit_of_work
+from storage.repositories import directory
+from tests.conftest import SEED_DIR, PgDatabases, bearer, make_account, make_database_url, make_settings, seed
+from tests.e2e.service import free_port
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
+PASSWORD = "een-lang-wachtwoord-123"
+COMMUNITIES = ("Leergemeenschap Schuldhulp Oost", "Lerend Netwerk Wijkteams Zuidermeer")
+COMMUNITY_PRACTICE = "Inwoners die de deur dichthouden"  # visibility: community (Zuidermeer)
+XSS = '<script>alert("xss")</script><img src=x onerror="alert(1)"><a href="javascript:alert(2)">klik</a>'
+
+
+@dataclass
+class Story:
+    url: str
+    runtime: Runtime
+    browser: Any
+    admin_token: str
+    xss_pages: list[str] = field(default_factory=list)
+    visited: list[str] = field(default_factory=list)
+
+    def page(self, email: str | None = None, *, width: int = 1280, axe: bool = False) -> Any:
+        # axe-core is injected as an inline script, which the pages' CSP forbids: only the axe checks bypass it.
+        context = self.browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=axe)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        dialogs: list[str] = []
+
+        def on_dialog(dialog: Any) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.dialogs = dialogs
+        if email:
+            page.goto(f"{self.url}/inloggen")
+            page.fill("#veld-email", email)
+            page.fill("#veld-password", PASSWORD)
+            page.click("main form button[type=submit]")
+            page.wait_for_selector("text=Ingelogd als")
+        return page
+
+    def go(self, page: Any, path: str) -> Any:
+        response = page.goto(f"{self.url}{path}")
+        self.visited.append(path)
+        return response
+
+
+def _subset(folder: Path) -> Path:
+    """The seed practices of a few communities (with a community-only one): enough for the story, quick to index."""
+    folder.mkdir()
+    for source in SEED_DIR.glob("*.md"):
+        text = source.read_text()
+        if any(f"community: {name}" in text for name in COMMUNITIES) or source.name == "README.md":
+            shutil.copy(source, folder / source.name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def story(
+    tmp_path_factory: pytest.TempPathFactory, pg_databases: PgDatabases | None, embedder: Embedder
+) -> Iterator[Story]:
+    from playwright.sync_api import sync_playwright
+
+    folder = tmp_path_factory.mktemp("story")
+    settings = make_settings(folder / "data", make_database_url(folder / "db", pg_databases), writes_per_minute=10_000)
+    runtime = Runtime.build(settings, embedder=embedder)
+    seed(runtime, _subset(folder / "seed"))
+    admin_token = make_account(runtime, "beheer@test.nl", "Beheer", admin=True)
+    people = {"vrager": "Anna Vrager", "collega": "Cor Collega", "auteur": "Aad Auteur", "curator": "Carla Curator",
+              "buiten": "Bert Buiten"}  # fmt: skip
+    for key, name in people.items():
+        make_account(runtime, f"{key}@test.nl", name, password=PASSWORD)
+    with unit_of_work(runtime.sessions) as session:
+        community = directory.community_by_slug(session, "leergemeenschap-schuldhulp-oost")
+        assert community is not None
+        for slug, role in (("aad-auteur", "member"), ("carla-curator", "curator")):
+            person = directory.person_by_slug(session, slug)
+            assert person is not None
+            directory.ensure_member(session, community.id, person.id, role)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, runtime=runtime), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            httpx.get(f"{url}/healthz", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        )
+        yield Story(url, runtime, browser, admin_token)
+        browser.close()
+    server.should_exit = True
+    thread.join(10)
+    runtime.close()
+
+
+def test_the_whole_story(story: Story) -> None:
+    # A visitor searches, filters on a theme (htmx swaps the results in place) and opens a practice.
+    visitor = story.page()
+    story.go(visitor, "/")
+    visitor.fill("#veld-q", "Een gezin met schulden opent de post niet meer")
+    visitor.click("form[role=search] button[type=submit]")
+    visitor.wait_for_selector("article.pb-hit")
+    assert visitor.locator("article.pb-hit mark").count() > 0
+    visitor.check("#veld-theme-schuldhulp")
+    visitor.wait_for_url(re.compile(r"theme=schuldhulp"))
+    visitor.wait_for_selector("#veld-theme-schuldhulp:checked")
+    assert visitor.locator("article.pb-hit").count() >= 1
+    visitor.wait_for_selector("#netwerk h3")  # the network panel loaded beside the results
+    first = visitor.locator("article.pb-hit h2 a").first
+    title = first.inner_text()
+    first.click()
+    visitor.wait_for_selector("h1#kop-praktijk")
+    assert visitor.locator("h1#kop-praktijk").inner_text() == title
+    story.visited.append(visitor.url.removeprefix(story.url))
+
+    # A professional signs in, asks, sees the network, and posts the question.
+    asker = story.page("vrager@test.nl")
+    story.go(asker, "/")
+    asker.click("nav >> text=Vraag het netwerk")
+    asker.fill("#veld-vraag", "Hoe help ik een gezin met schulden dat de post niet meer opent?")
+    asker.click("text=Kijk wie ervan weet")
+    asker.wait_for_selector("text=Wie weet ervan")
+    assert asker.locator("aside a[href^='/mensen/']").count() >= 1  # people, each with a reason
+    assert asker.locator("aside .pb-reason").count() >= 1
+    asker.fill("#veld-title", "Gezin met schulden opent de post niet")
+    asker.click("#stellen button[type=submit]")
+    asker.wait_for_selector("text=Je vraag staat in het netwerk")
+    question_path = asker.url.split("?")[0].removeprefix(story.url)
+    story.visited.append(question_path)
+
+    # A colleague answers; the asker accepts.
+    colleague = story.page("collega@test.nl")
+    story.go(colleague, "/vragen")
+    colleague.click("text=Gezin met schulden opent de post niet")
+    colleague.fill("#veld-body", "Ga samen met de budgetcoach langs en open de post aan de keukentafel.")
+    colleague.click("text=Antwoord plaatsen")
+    colleague.wait_for_selector("text=Je antwoord is geplaatst")
+    story.go(asker, question_path)
+    asker.click("text=Dit antwoord accepteren")
+    asker.wait_for_selector(".pb-answer--accepted")
+
+    # An author writes a draft: the similar-check shows while typing; then submits it for review.
+    author = story.page("auteur@test.nl")
+    story.go(author, "/praktijken/nieuw")
+    author.fill("#veld-title", "Keukentafelgesprekken over geld met gezinnen in de schuldhulp")
+    author.fill("#veld-summary", "Budgetcoaching aan de keukentafel met een ordner en een kasboek voor gezinnen.")
+    author.wait_for_selector("#vergelijkbaar li a")  # 'lijkt op een bestaande praktijk'
+    author.check("#veld-themes-schuldhulp")
+    author.fill("#veld-situation", "Gezinnen met schulden raken het overzicht kwijt en openen de post niet.")
+    author.fill("#veld-approach", "- wekelijks huisbezoek\n- samen de post openen\n- een kasboek bijhouden")
+    author.select_option("#veld-community", "leergemeenschap-schuldhulp-oost")
+    author.click("button[value=submit]")
+    author.wait_for_selector("text=Aangeboden ter beoordeling")
+    draft_path = author.url.split("?")[0].removeprefix(story.url)
+    slug = draft_path.rsplit("/", 1)[1]
+
+    # A curator publishes it with a recognition level and its explanation.
+    curator = story.page("curator@test.nl")
+    story.go(curator, "/beoordelen")
+    form = curator.locator(f"form[action='/praktijken/{slug}/beoordeling']")
+    form.locator("select[name=level]").select_option("goed_beschreven")
+    form.locator("textarea[name=comment]").fill("Doel, doelgroep en aanpak zijn helder; een ander kan het toepassen.")
+    form.locator("button[value=publish]").click()
+    curator.wait_for_selector("text=Gepubliceerd.")
+    assert "Goed beschreven" in curator.locator("aside").inner_text()
+
+    # Now it is findable.
+    story.runtime.worker.drain()
+    story.go(visitor, "/?q=keukentafelgesprekken+over+geld+met+gezinnen")
+    assert visitor.locator(f"article.pb-hit a[href='/praktijken/{slug}']").count() == 1
+
+    # An outsider never sees the community practice on any page of the story, nor by looking for it.
+    outsider = story.page("buiten@test.nl")
+    looks = ["/?q=outreachend+werken+vaste+aanbeller", "/vragen/nieuw?vraag=deur+dichthouden+vaste+aanbeller",
+             "/netwerk?q=deur+dichthouden", "/gemeenschappen/lerend-netwerk-wijkteams-zuidermeer", "/mijn"]  # fmt: skip
+    for who in (visitor, outsider):
+        for path in dict.fromkeys([*story.visited, *looks]):
+            if path == "/mijn" and who is visitor:
+                continue
+            story.go(who, path)
+            assert COMMUNITY_PRACTICE not in who.content(), path
+    for page in (visitor, asker, colleague, author, curator, outsider):
+        page.context.close()
+
+
+def _axe(page: Any) -> list[dict[str, Any]]:
+    page.add_script_tag(content=AXE)
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+    )
+    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_axe_finds_no_serious_violation_on_any_page_type(story: Story) -> None:
+    practice = "budgetcoaching-zes-keukentafelsessies"
+    public = ["/", "/?q=schulden+post+niet+openen", f"/praktijken/{practice}", f"/praktijken/{practice}/versies",
+              "/vragen", "/vragen/nieuw?vraag=Hoe+help+ik+een+gezin+met+schulden", "/gemeenschappen",
+              "/gemeenschappen/leergemeenschap-schuldhulp-oost", "/mensen", "/inloggen", "/bestaat-niet"]  # fmt: skip
+    signed_in = ["/mijn", "/mijn/sleutels", "/praktijken/nieuw", f"/praktijken/{practice}/bewerken", "/beoordelen"]
+    people = story.page(axe=True)
+    story.go(people, "/mensen")
+    public.append(people.locator("main a[href^='/mensen/']").first.get_attribute("href"))
+    questions = story.page("curator@test.nl", axe=True)
+    story.go(questions, "/vragen")
+    signed_in.append(questions.locator("main li a[href^='/vragen/']").first.get_attribute("href"))
+    questions.context.close()
+    people.context.close()
+    found: dict[str, list[str]] = {}
+    for email, paths in ((None, public), ("curator@test.nl", public + signed_in)):
+        page = story.page(email, axe=True)
+        for path in paths:
+            story.go(page, path)
+            page.wait_for_load_state("networkidle")
+            for violation in _axe(page):
+                found.setdefault(f"{email or 'anonymous'} {path}", []).append(
+                    f"{violation['id']}: {violation['help']} ({violation['nodes'][0]['target']})"
+                )
+        page.context.close()
+    assert not found, found
+
+
+def _focused(page: Any) -> dict[str, str]:
+    focused: dict[str, str] = page.evaluate(
+        "() => { const e = document.activeElement; const s = getComputedStyle(e);"
+        " return {id: e.id, tag: e.tagName, text: (e.innerText || e.value || '').trim().slice(0, 80),"
+        " href: e.getAttribute('href') || '', outline: s.outlineStyle, shadow: s.boxShadow}; }"
+    )
+    return focused
+
+
+def _tab_to(page: Any, match: Any, limit: int = 80) -> dict[str, str]:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = _focused(page)
+        if match(focused):
+            assert focused["outline"] != "none" or focused["shadow"] != "none", f"no visible focus on {focused}"
+            return focused
+    raise AssertionError("never reached the element by keyboard")
+
+
+def test_search_and_ask_with_the_keyboard_only(story: Story) -> None:
+    page = story.page()
+    story.go(page, "/")
+    page.keyboard.press("Tab")
+    skip = _focused(page)
+    assert skip["text"] == "Direct naar de inhoud" and skip["outline"] != "none"
+    page.keyboard.press("Enter")
+    _tab_to(page, lambda f: f["id"] == "veld-q")
+    page.keyboard.type("Een jongere met schulden bij veel schuldeisers")
+    _tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == "Zoeken")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("article.pb-hit")
+    link = _tab_to(page, lambda f: f["href"].startswith("/praktijken/"))
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(re.escape(link["href"])))
+    page.wait_for_selector("h1#kop-praktijk")
+
+    story.go(page, "/inloggen")
+    _tab_to(page, lambda f: f["id"] == "veld-email")
+    page.keyboard.type("vrager@test.nl")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Ingelogd als")
+    _tab_to(page, lambda f: f["href"] == "/vragen/nieuw")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile("/vragen/nieuw"))
+    _tab_to(page, lambda f: f["id"] == "veld-vraag")
+    page.keyboard.type("Wie weet hoe je zelf een schuldregeling treft met schuldeisers?")
+    _tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == "Kijk wie ervan weet")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Wie weet ervan")
+    _tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == "Stel deze vraag aan het netwerk")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Je vraag staat in het netwerk")
+    page.context.close()
+
+
+def test_stored_xss_is_inert_in_the_browser(story: Story) -> None:
+    admin = httpx.Client(base_url=story.url, headers=bearer(story.admin_token), timeout=60)
+    body = {"title": f"Kwaadaardig {XSS}", "summary": f"Samenvatting {XSS}", "situation": f"Situatie {XSS}",
+            "approach": f"Aanpak {XSS}\n\n- lijst {XSS}", "themes": ["wonen"], "status": "published",
+            "visibility": "public"}  # fmt: skip
+    practice = admin.post("/api/v1/practices", json=body).json()
+    assert (
+        admin.post(f"/api/v1/practices/{practice['id']}/feedback", json={"body": f"Feedback {XSS}"}).status_code == 201
+    )
+    question = admin.post("/api/v1/questions", json={"title": f"Vraag {XSS}", "body": f"Tekst {XSS}"}).json()
+    assert (
+        admin.post(f"/api/v1/questions/{question['id']}/answers", json={"body": f"Antwoord {XSS}"}).status_code == 201
+    )
+    story.runtime.worker.drain()
+    page = story.page("auteur@test.nl")
+    for path in (f"/praktijken/{practice['slug']}", f"/praktijken/{practice['slug']}/versies",
+                 f"/vragen/{question['id']}", "/vragen", "/?q=kwaadaardig+situatie", "/vragen/nieuw?vraag=kwaadaardig"):  # fmt: skip
+        story.go(page, path)
+        page.wait_for_load_state("networkidle")
+        scripts = page.evaluate("() => [...document.scripts].map(s => s.getAttribute('src'))")
+        assert scripts == ["/static/vendor/htmx.min.js"], path
+        handlers = page.evaluate(
+            "() => [...document.querySelectorAll('*')].flatMap(e => [...e.attributes]"
+            ".filter(a => a.name.startsWith('on') || a.value.trim().toLowerCase().startsWith('javascript:'))"
+            ".map(a => e.tagName + ' ' + a.name))"
+        )
+        assert handlers == [], (path, handlers)
+    assert page.dialogs == []
+    page.context.close()
+
+
+def test_a_phone_needs_no_sideways_scrolling(story: Story) -> None:
+    page = story.page("curator@test.nl", width=375)
+    for path in ("/", "/?q=schulden", "/praktijken/budgetcoaching-zes-keukentafelsessies", "/vragen/nieuw?vraag=schulden",
+                 "/praktijken/nieuw", "/beoordelen", "/mijn/sleutels"):  # fmt: skip
+        story.go(page, path)
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 375, (path, width)
+    page.context.close()
