@@ -436,6 +436,34 @@ def _form_without_csrf(path: str) -> Probe:
     return probe
 
 
+def _page_searched(path: str, param: str) -> Probe:
+    def probe(w: World, role: str) -> Iterator[tuple[httpx2.Response, tuple[str, ...]]]:
+        for word in WORDS:
+            yield w.client.get(path, params={param: word}, headers=w.as_role(role)), ()
+
+    return probe
+
+
+def _page_form_refused(path: str, refs: Callable[[World], list[str]] = lambda w: [""]) -> Probe:
+    """A page form without its CSRF token (and, for most roles, without the right to the target): refused, and
+    what the refusal shows leaks nothing. Anonymous callers are sent to the sign-in page."""
+
+    def probe(w: World, role: str) -> Iterator[tuple[httpx2.Response, tuple[str, ...]]]:
+        for ref in refs(w):
+            data = {"csrf": "vals", "title": "Overgenomen", "body": "Overgenomen", "note": "x", "answer_id": "x"}
+            response = w.client.post(path.format(ref=ref), data=data, headers=w.as_role(role), follow_redirects=False)
+            assert response.status_code in (303, 422, *REFUSED), response.text  # 422: a required field is missing
+            if response.status_code == 303:
+                assert response.headers["location"].startswith("/inloggen"), response.headers["location"]
+            yield response, ()
+
+    return probe
+
+
+def _page_slugs(path: str) -> Callable[[World], list[str]]:
+    return lambda w: _slugs(w, path)
+
+
 LEVEL = {"level": "goed_beschreven", "explanation": "Beschreven volgens het format.", "reassess_at": "2030-01-01"}
 APPLIED = {"applied_on": "2024-01-01", "note": "Wij pasten het toe in onze wijk."}
 PEOPLE = "/api/v1/people"
@@ -502,6 +530,32 @@ SWEEP: dict[str, Probe] = {
     "GET /inloggen": _fetch("/inloggen"),
     "POST /inloggen": _form_without_csrf("/inloggen"),
     "POST /uitloggen": _form_without_csrf("/uitloggen"),
+    "GET /netwerk": _page_searched("/netwerk", "q"),
+    "GET /praktijken/vergelijkbaar": _page_searched("/praktijken/vergelijkbaar", "title"),
+    "GET /praktijken/nieuw": _fetch("/praktijken/nieuw"),
+    "GET /praktijken/{ref}/bewerken": _get_each("/praktijken/{ref}/bewerken", practice_refs),
+    "GET /praktijken/{ref}/versies": _get_each("/praktijken/{ref}/versies", practice_refs),
+    "GET /beoordelen": _fetch("/beoordelen"),
+    "GET /vragen": _fetch("/vragen"),
+    "GET /vragen/nieuw": _fetch("/vragen/nieuw"),
+    "GET /vragen/{question_id}": _get_each("/vragen/{ref}", question_refs),
+    "GET /mensen": _fetch("/mensen"),
+    "GET /mensen/{slug}": _get_each("/mensen/{ref}", _page_slugs(PEOPLE)),
+    "GET /gemeenschappen": _fetch("/gemeenschappen"),
+    "GET /gemeenschappen/{slug}": _get_each("/gemeenschappen/{ref}", _page_slugs("/api/v1/communities")),
+    "GET /mijn": _fetch("/mijn"),
+    "GET /mijn/sleutels": _fetch("/mijn/sleutels"),
+    "POST /mijn/sleutels": _page_form_refused("/mijn/sleutels"),
+    "POST /mijn/sleutels/{token_id}/intrekken": _page_form_refused(f"/mijn/sleutels/{uuid.uuid4()}/intrekken"),
+    "POST /praktijken/nieuw": _page_form_refused("/praktijken/nieuw"),
+    "POST /praktijken/{ref}/aanbieden": _page_form_refused("/praktijken/{ref}/aanbieden", practice_refs),
+    "POST /praktijken/{ref}/beoordeling": _page_form_refused("/praktijken/{ref}/beoordeling", practice_refs),
+    "POST /praktijken/{ref}/bewerken": _page_form_refused("/praktijken/{ref}/bewerken", practice_refs),
+    "POST /praktijken/{ref}/feedback": _page_form_refused("/praktijken/{ref}/feedback", practice_refs),
+    "POST /praktijken/{ref}/toegepast": _page_form_refused("/praktijken/{ref}/toegepast", practice_refs),
+    "POST /vragen": _page_form_refused("/vragen"),
+    "POST /vragen/{question_id}/accepteren": _page_form_refused("/vragen/{ref}/accepteren", question_refs),
+    "POST /vragen/{question_id}/antwoorden": _page_form_refused("/vragen/{ref}/antwoorden", question_refs),
 }
 # Routes the sweep leaves out, with the reason. Empty today: keep it that way where you can.
 EXEMPT: dict[str, str] = {}
