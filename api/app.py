@@ -74,7 +74,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     web_errors.install(app)  # pages get Dutch HTML error pages; the API keeps problem+json
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(RequestContext)  # added last: outermost, so it sees (and ids) every response
+    # added last: outermost, so it sees (and ids) every response; a page's unexpected error gets the Dutch 500 page
+    app.add_middleware(RequestContext, unexpected=web_errors.unexpected)
 
     # Credentials are checked on every route: a bad or revoked token is a 401 anywhere, never anonymous. (Not on
     # /metrics, which takes the scraper's own token and otherwise does not exist.)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from fastapi import HTTPException
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors
@@ -25,8 +27,9 @@ class RequestContext:
     on that connection would fail.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, unexpected: Callable[[Scope, Receive], Response | None] | None = None) -> None:
         self.app = app
+        self.unexpected = unexpected  # the pages' own 500 page; None: problem+json
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,7 +57,9 @@ class RequestContext:
         except Exception:
             logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
             if not response_started:
-                response = errors.problem(500, "an unexpected error occurred; it has been logged", path=scope["path"])
+                response = (self.unexpected(scope, receive) if self.unexpected else None) or errors.problem(
+                    500, "an unexpected error occurred; it has been logged", path=scope["path"]
+                )
                 await response(scope, receive, send_with_id)
         finally:
             seconds = time.perf_counter() - started

@@ -16,13 +16,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope
 
 from api.web.templating import templates
 from api.web.texts import has
 from core.errors import PraktijkbankError
 
 logger = logging.getLogger(__name__)
-NOT_PAGES = ("/api/", "/static/", "/healthz", "/readyz")
+NOT_PAGES = ("/api/", "/static/", "/healthz", "/readyz", "/metrics")
 Handler = Callable[[Request, Any], Awaitable[Response] | Response]
 
 
@@ -58,13 +59,20 @@ def _wrap(api_handler: Handler) -> Handler:
         status = status_of(exc)
         if status >= 500:
             logger.exception("unhandled error on page %s %s", request.method, request.url.path, exc_info=exc)
-        if status == 401 and request.method == "GET":
+        # A visitor who is not signed in is sent to sign in; a bad token is told so (no redirect loop).
+        if status == 401 and request.method == "GET" and "authorization" not in request.headers:
             here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/inloggen?volgende={quote(here)}", status_code=303)
         csrf = isinstance(exc, PraktijkbankError) and exc.field == "csrf"
         return error_page(request, status, text_key="error.csrf" if csrf else None)
 
     return handler
+
+
+def unexpected(scope: Scope, receive: Receive) -> Response | None:
+    """The Dutch 500 page for a page that failed unexpectedly (the request-id middleware asks); None for the API."""
+    request = Request(scope, receive)
+    return error_page(request, 500) if is_page(request) else None
 
 
 def install(app: FastAPI) -> None:

@@ -178,9 +178,11 @@ def test_facets_show_counts_and_filter(site: Site) -> None:
     client = site.browser()
     html = client.get("/", params={"q": "mantelzorg"}).text
     assert re.search(r"Wmo \((\d+)\)", html) and re.search(r"Participatie \((\d+)\)", html)
+    assert "Mantelzorgspreekuur in de bibliotheek" in html
     filtered = client.get("/", params={"q": "mantelzorg", "theme": "onderwijs"}).text
-    assert "Schoolverzuim samen aanpakken" in filtered
     assert "Mantelzorgspreekuur in de bibliotheek" not in filtered  # the filter is applied, not ignored
+    kept = client.get("/", params={"q": "mantelzorg", "theme": "wmo"}).text
+    assert "Mantelzorgspreekuur in de bibliotheek" in kept  # ...and a filter that fits keeps it
     everything = client.get("/", params={"q": "mantelzorg", "organisation": "", "community": ""})
     assert everything.status_code == 200  # the form's "Alle" is no filter, not an error
 
@@ -196,7 +198,9 @@ def test_results_page_through(site: Site) -> None:
 
 def test_weak_results_say_so_honestly(site: Site) -> None:
     weak = site.browser().get("/", params={"q": "Hoe repareer ik een lekke fietsband?"}).text
-    assert "lijken maar zwak op je vraag" in weak and "Stel deze vraag aan het netwerk" in weak
+    # Below the relevance floor nothing is listed at all; either way the page says so and offers to ask.
+    said = "lijken maar zwak op je vraag" in weak or "Geen praktijken gevonden die bij je vraag passen" in weak
+    assert said and "Stel deze vraag aan het netwerk" in weak
     strong = site.browser().get("/", params={"q": "mantelzorgers spreekuur bibliotheek"}).text
     assert "lijken maar zwak" not in strong
 

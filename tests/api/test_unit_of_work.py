@@ -8,7 +8,8 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
-from api.app import create_app
+from api.app import create_app, limit_store
+from api.ratelimit import SlidingWindow
 from core.settings import Settings
 from services.runtime import Runtime
 from tests.conftest import bearer, make_account
@@ -29,7 +30,9 @@ async def test_the_commit_happens_before_the_response_starts(
 
     monkeypatch.setattr(Session, "commit", commit)
     app = create_app(settings, runtime=runtime)
-    app.state.runtime = runtime  # httpx's ASGI transport does not run the lifespan
+    # httpx's ASGI transport does not run the lifespan: set what it would
+    app.state.runtime = runtime
+    app.state.write_limit = SlidingWindow(limit_store(settings, runtime), "write", settings.writes_per_minute, 60)
 
     async def recording(scope: Any, receive: Any, send: Any) -> None:
         async def send_and_record(message: Any) -> None:

@@ -25,7 +25,7 @@ def broken_app(app: FastAPI) -> FastAPI:
     def broken() -> dict[str, str]:
         raise RuntimeError("the disk caught fire")
 
-    app.add_api_route("/test-only/broken", broken)
+    app.add_api_route("/api/v1/test-only/broken", broken)
     return app
 
 
@@ -47,7 +47,7 @@ def served(broken_app: FastAPI) -> Iterator[int]:
 
 def test_an_unexpected_error_is_one_problem_500_and_the_connection_stays_usable(served: int) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", served, timeout=10)
-    connection.request("GET", "/test-only/broken", headers={"X-Request-ID": "probe-0001-abcdef"})
+    connection.request("GET", "/api/v1/test-only/broken", headers={"X-Request-ID": "probe-0001-abcdef"})
     response = connection.getresponse()
     body = json.loads(response.read())
     assert response.status == 500
