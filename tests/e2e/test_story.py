@@ -141,7 +141,7 @@ def test_the_whole_story(story: Story) -> None:
     visitor.wait_for_url(re.compile(r"theme=schuldhulp"))
     visitor.wait_for_selector("#veld-theme-schuldhulp:checked")
     assert visitor.locator("article.pb-hit").count() >= 1
-    visitor.wait_for_selector("#netwerk h3")  # the network panel loaded beside the results
+    visitor.wait_for_selector("#netwerk #kop-netwerk")  # the network panel loaded beside the results
     first = visitor.locator("article.pb-hit h2 a").first
     title = first.inner_text()
     first.click()
@@ -153,7 +153,7 @@ def test_the_whole_story(story: Story) -> None:
     asker = story.page("vrager@test.nl")
     story.go(asker, "/")
     asker.click("nav >> text=Vraag het netwerk")
-    asker.fill("#veld-vraag", "Hoe help ik een gezin met schulden dat de post niet meer opent?")
+    asker.fill("#veld-vraag", "Hoe help ik iemand met schulden om zelf de post te ordenen en een kasboek bij te houden?")
     asker.click("text=Kijk wie ervan weet")
     asker.wait_for_selector("text=Wie weet ervan")
     assert asker.locator("aside a[href^='/mensen/']").count() >= 1  # people, each with a reason
