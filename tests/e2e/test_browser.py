@@ -3,39 +3,23 @@
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from api.app import create_app
 from services.runtime import Runtime
-from tests.e2e.service import free_port
+from tests.e2e.service import serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
 def site(seeded_runtime: Runtime) -> Iterator[str]:
-    port = free_port()
-    app = create_app(seeded_runtime.settings, runtime=seeded_runtime)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            httpx.get(f"{url}/healthz", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    yield url
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(seeded_runtime.settings, runtime=seeded_runtime)) as url:
+        yield url
 
 
 @pytest.mark.browser

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from api.app import create_app
 from indexing.embedder import Embedder
@@ -25,7 +22,7 @@ from services.runtime import Runtime
 from storage.database import unit_of_work
 from storage.repositories import directory
 from tests.conftest import SEED_DIR, PgDatabases, bearer, make_account, make_database_url, make_settings, seed
-from tests.e2e.service import free_port
+from tests.e2e.service import serving
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -104,28 +101,13 @@ def story(
             person = directory.person_by_slug(session, slug)
             assert person is not None
             directory.ensure_member(session, community.id, person.id, role)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, runtime=runtime), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            httpx.get(f"{url}/healthz", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    with sync_playwright() as playwright:
+    with serving(create_app(settings, runtime=runtime)) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
         )
         yield Story(url, runtime, browser, admin_token)
         browser.close()
-    server.should_exit = True
-    thread.join(10)
     runtime.close()
 
 
@@ -153,7 +135,9 @@ def test_the_whole_story(story: Story) -> None:
     asker = story.page("vrager@test.nl")
     story.go(asker, "/")
     asker.click("nav >> text=Vraag het netwerk")
-    asker.fill("#veld-vraag", "Hoe help ik iemand met schulden om zelf de post te ordenen en een kasboek bij te houden?")
+    asker.fill(
+        "#veld-vraag", "Hoe help ik iemand met schulden om zelf de post te ordenen en een kasboek bij te houden?"
+    )
     asker.click("text=Kijk wie ervan weet")
     asker.wait_for_selector("text=Wie weet ervan")
     assert asker.locator("aside a[href^='/mensen/']").count() >= 1  # people, each with a reason
