@@ -132,7 +132,6 @@ def _database(request: Request, exc: DBAPIError) -> JSONResponse:
             "the server's disk is full; nothing was saved. Try again after the operator has made room",
             request=request,
             slug="insufficient-storage",
-            title="Opslag vol",
         )
     if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
         logger.error("database unavailable: %s", exc.orig)
@@ -141,7 +140,6 @@ def _database(request: Request, exc: DBAPIError) -> JSONResponse:
             "the database is not available; nothing was saved. Try again shortly",
             request=request,
             slug="database-unavailable",
-            title="Database niet beschikbaar",
             headers={"Retry-After": "5"},
         )
     raise exc  # a constraint or programming error: the middleware answers it as an unexpected 500
