@@ -40,6 +40,8 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.common import CpuMonitor, peak_rss_mib, proc_status_mib, table  # noqa: E402
 from benchmarks.generate import generate  # noqa: E402
+from core.vocab import DocKind  # noqa: E402
+from indexing.worker import ClaimedTask  # noqa: E402
 
 RAW_BATCH = 32
 
@@ -179,7 +181,7 @@ def main() -> None:
         texts: list[str] = []
         start = time.perf_counter()
         for i in range(0, len(ids), 256):
-            docs = source.load(ids[i : i + 256])
+            docs = source.load([ClaimedTask(0, DocKind.PRACTICE, doc_id) for doc_id in ids[i : i + 256]])
             for doc_id in ids[i : i + 256]:
                 if doc_id in docs:
                     texts.extend(
