@@ -181,4 +181,4 @@ def _lock(path: Path) -> int:
 
 
 def _hit(point_id: Any, score: float, payload: dict[str, Any] | None) -> IndexHit:
-    return IndexHit(uuid.UUID(str(point_id)), float(score), dict(payload or {}))
+    return IndexHit(str(point_id), float(score), payload or {})

@@ -31,7 +31,7 @@ KEYWORD_FIELDS: tuple[str, ...] = (
 INTEGER_FIELDS: tuple[str, ...] = ("chunk", "version", "head")  # head: 1 on the first point of a document
 # What a query hit carries: enough to group chunks per document. Fetching every payload field of hundreds of
 # candidate chunks cost more than the search itself.
-HIT_FIELDS: tuple[str, ...] = ("doc_id", "version", "section", "chunk", "head", "language")
+HIT_FIELDS: tuple[str, ...] = ("doc_id", "section", "chunk", "language")
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class IndexQuery:
 
 @dataclass(frozen=True)
 class IndexHit:
-    point_id: uuid.UUID
+    point_id: str  # the engine's id of the point (a UUID), as text: hits are many, and nothing parses it
     score: float
     payload: dict[str, Any] = field(default_factory=dict)
 

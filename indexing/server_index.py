@@ -227,7 +227,7 @@ class ServerIndex:
                 limit=query.limit,
                 with_payload=list(HIT_FIELDS),
             )
-        return [IndexHit(uuid.UUID(str(p.id)), float(p.score), dict(p.payload or {})) for p in response.points]
+        return [IndexHit(str(p.id), float(p.score), p.payload or {}) for p in response.points]
 
     def count(self, flt: IndexFilter | None = None, *, heads_only: bool = True) -> int:
         flt = flt or IndexFilter()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.vocab import SECTION_LABELS
 from indexing.index import FieldIn
-from indexing.search import HybridSearcher, SearchMode, best_similarity
+from indexing.search import HybridSearcher, SearchMode
 from schemas.directory import CommunityRef, OrganisationRef, PersonRef
 from schemas.network import (
     AskResponse,
@@ -173,6 +173,7 @@ def ask(
         offset=0,
         mode=SearchMode.HYBRID,
         vectors=vectors,
+        authors=True,
     )
     question_filter = policy.index_filter().and_(FieldIn("doc_type", ("question",)))
     question_hits = searcher.search(text, question_filter, limit=QUESTION_CANDIDATES, vectors=vectors)
@@ -358,10 +359,11 @@ def similar_to_text(
     if on_topic:
         hits = [h for h in hits if h.label in (None, Label.STRONG, Label.POSSIBLE)]
     assert vectors.dense is not None
+    closest = searcher.closest([h.practice.id for h in hits], vectors.dense)
     scored = [
         SimilarPractice(
             practice=PracticeSummary.model_validate(h.practice),
-            similarity=round(max(0.0, best_similarity(searcher.index, h.practice.id, vectors.dense)), 4),
+            similarity=round(max(0.0, closest.get(h.practice.id, 0.0)), 4),
         )
         for h in hits
     ]

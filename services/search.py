@@ -13,7 +13,7 @@ from core.vocab import Status
 from indexing.documents import INDEXED_SECTIONS
 from indexing.highlight import QueryTerms, Snippet, make_snippet
 from indexing.index import FieldIn, IndexFilter
-from indexing.search import DocumentHit, HybridSearcher, QueryVectors, SearchMode, best_similarity
+from indexing.search import DocumentHit, HybridSearcher, QueryVectors, SearchMode
 from schemas.practices import PracticeSummary
 from schemas.search import Highlight, SearchHit, SearchResponse
 from services import practices as practices_service
@@ -23,7 +23,6 @@ from services.gaps import count_if_weak
 from storage.models import Practice
 from storage.repositories import directory
 from storage.repositories import practices as repo
-from storage.repositories import questions as questions_repo
 from storage.repositories.practices import PracticeFilters
 
 APPLIED_BOOST = 0.03  # x log(1 + organisations that applied it): a tie-breaker, not a relevance signal
@@ -38,6 +37,7 @@ class PracticeHit:
     snippet: Snippet
     relevance: float | None = None  # calibrated probability of answering the query (services/confidence.py)
     label: Label | None = None
+    applied: int = 0  # organisations that applied the practice
 
 
 @dataclass(frozen=True)
@@ -57,10 +57,10 @@ def evidence(
     terms = len(vectors.sparse.indices)
     documents = searcher.index.count()  # every head point carries words: the population of Qdrant's IDF
     language = vectors.language if searcher.embedder.multilingual else None
-    dense = vectors.dense
+    closest = searcher.closest([hit.doc_id for hit in hits if hit.dense is None], vectors.dense)
     return {
         hit.doc_id: (
-            hit.dense if hit.dense is not None else best_similarity(searcher.index, hit.doc_id, dense),
+            hit.dense if hit.dense is not None else closest.get(hit.doc_id, 0.0),
             None
             if language and hit.language and hit.language != language
             else lexical_per_term(hit.lexical, terms, documents),
@@ -112,14 +112,16 @@ def resolve_hits(
     query: str,
     searcher: HybridSearcher,
     judged: dict[uuid.UUID, Judgement] | None = None,
+    *,
+    authors: bool = False,
 ) -> list[PracticeHit]:
-    """Re-read every hit from SQL through the access policy: an index that lags never leaks or resurrects.
-    With ``judged``, a hit below the relevance floor is left out."""
-    found = repo.get_many(session, [h.doc_id for h in hits], policy.practice_clause())
+    """Re-read every hit from SQL through the access policy, in one query: an index that lags never leaks or
+    resurrects. With ``judged``, a hit below the relevance floor is left out; ``authors`` loads them too."""
+    found = repo.hits(session, [h.doc_id for h in hits], policy.practice_clause(), authors=authors)
     terms = QueryTerms(query, searcher.lexical)
     results = []
     for hit in hits:
-        practice = found.get(hit.doc_id)
+        practice, applied = found.get(hit.doc_id, (None, 0))
         if practice is None or practice.status != Status.PUBLISHED:
             continue
         judgement = (judged or {}).get(hit.doc_id)
@@ -128,7 +130,7 @@ def resolve_hits(
         section, snippet = _snippet(practice, hit, terms)
         sections = tuple(dict.fromkeys((section, *hit.sections))) if section != "title" else hit.sections
         relevance, label = (round(judgement.relevance, 4), judgement.label) if judgement else (None, None)
-        results.append(PracticeHit(practice, hit.score, sections[0], sections, snippet, relevance, label))
+        results.append(PracticeHit(practice, hit.score, sections[0], sections, snippet, relevance, label, applied))
     return results
 
 
@@ -196,24 +198,24 @@ def search(
     mode: SearchMode,
     vectors: QueryVectors | None = None,
     floor: bool = True,
+    authors: bool = False,
 ) -> list[PracticeHit]:
     """Published practices for ``query``, each with its calibrated relevance and label (hybrid mode, calibrated
     model); hits below the floor are left out unless ``floor`` is False. Calls the model unless ``vectors`` are
-    given."""
+    given. ``authors``: the practices' authors are loaded (the network view names them)."""
     flt = index_filter(session, filters, policy)
     vectors = vectors or searcher.encode(query, mode)
     hits = searcher.search(query, flt, limit=limit, offset=offset, mode=mode, vectors=vectors)
     judged = judge(searcher, hits, vectors, query) if mode == SearchMode.HYBRID else {}
     if not floor:
         judged = {doc: replace(j, label=j.label or Label.WEAK) for doc, j in judged.items()}
-    return boost_applied(session, resolve_hits(session, hits, policy, query, searcher, judged))
+    return boost_applied(resolve_hits(session, hits, policy, query, searcher, judged, authors=authors))
 
 
-def boost_applied(session: Session, hits: list[PracticeHit]) -> list[PracticeHit]:
+def boost_applied(hits: list[PracticeHit]) -> list[PracticeHit]:
     """A practice applied in many places ranks higher when relevance is otherwise (nearly) equal. The boosted
     score is the one shown: a list is always in the order of the scores it displays."""
-    counts = questions_repo.application_counts(session, [h.practice.id for h in hits])
-    boosted = [replace(h, score=h.score * (1 + APPLIED_BOOST * math.log1p(counts.get(h.practice.id, 0)))) for h in hits]
+    boosted = [replace(h, score=h.score * (1 + APPLIED_BOOST * math.log1p(h.applied))) for h in hits]
     return sorted(boosted, key=lambda h: -h.score)
 
 

@@ -51,17 +51,6 @@ def applications_of(session: Session, practice_ids: Sequence[uuid.UUID]) -> list
     return list(session.scalars(query))
 
 
-def application_counts(session: Session, practice_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
-    if not practice_ids:
-        return {}
-    query = (
-        select(Application.practice_id, func.count(func.distinct(Application.organisation_id)))
-        .where(Application.practice_id.in_(practice_ids))
-        .group_by(Application.practice_id)
-    )
-    return {pid: int(n) for pid, n in session.execute(query).all()}
-
-
 def feedback_of(session: Session, practice_id: uuid.UUID) -> list[Feedback]:
     query = (
         select(Feedback)
