@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import Field, computed_field
+from pydantic import Field
 
 from schemas.common import Schema
 from schemas.practices import PracticeSummary
@@ -35,24 +34,12 @@ class SearchHit(Schema):
     label: RelevanceLabel | None = Field(default=None, description=LABEL_DESCRIPTION)
 
 
-def nothing_strong(labels: Sequence[str | None]) -> bool | None:
-    """True when labelled hits exist but none (or no hit at all) is 'sterk'; None when nothing carries a label."""
-    if not labels:
-        return True
-    if all(label is None for label in labels):
-        return None
-    return "sterk" not in labels
-
-
 class SearchResponse(Schema):
     query: str
     mode: str
     hits: list[SearchHit]
-
-    @computed_field(  # type: ignore[prop-decorator]
+    nothing_strong: bool | None = Field(
+        default=None,
         description="True when no hit is `sterk`: the bank has no good answer (counted as a knowledge gap; ask the "
-        "network). Null when the hits carry no labels (single-leg mode, uncalibrated model)."
+        "network). Null when the hits carry no labels (single-leg mode, uncalibrated model).",
     )
-    @property
-    def nothing_strong(self) -> bool | None:
-        return nothing_strong([h.label for h in self.hits]) if self.mode == "hybrid" else None

@@ -16,6 +16,7 @@ from schemas.network import SimilarPractice
 from services import network
 from services import search as search_service
 from services.access import AccessPolicy
+from services.confidence import nothing_strong
 from services.gaps import count_if_weak
 from storage.models import Community, Practice, PracticeVersion, Question
 from storage.repositories import browse as repo
@@ -58,7 +59,7 @@ class ResultsPage:
     total: int
     page: int
     pages: int
-    weak: bool
+    nothing_strong: bool | None  # the API's rule (services/confidence.py); None: hits without labels
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     window: int = RESULT_WINDOW
 
@@ -73,24 +74,21 @@ def results(
     page: int,
     per_page: int = PER_PAGE,
 ) -> ResultsPage:
-    """One page of search results, the facet counts over the best RESULT_WINDOW, and whether they are weak.
-
-    A weak first page is counted as a knowledge gap, as the API's search does."""
+    """One page of search results, the facet counts over the best RESULT_WINDOW, and whether none of them is
+    'sterk' (the rule the API's ``nothing_strong`` follows). A weak first page is counted as a knowledge gap, as the
+    API's search does."""
     vectors = searcher.encode(query, SearchMode.HYBRID)
     hits = search_service.search(
         session, searcher, policy, query, filters, limit=RESULT_WINDOW, offset=0, mode=SearchMode.HYBRID,
         vectors=vectors,
     )  # fmt: skip
-    weak = False
     if page == 1:
-        gap = count_if_weak(session, hits, filters, kind="search")
-        # Short keyword queries sit far from every passage in meaning; the best hit holding the query's own
-        # words is a real match all the same, so only then is 'weak' said to the reader.
-        weak = gap and not (hits and hits[0].snippet.highlights)
+        count_if_weak(session, hits, filters, kind="search")
     pages = max(1, math.ceil(len(hits) / per_page))
     page = min(max(page, 1), pages)
     shown = hits[(page - 1) * per_page : page * per_page]
-    return ResultsPage(shown, len(hits), page, pages, weak or not hits, facet_counts(hits, filters))
+    verdict = nothing_strong([h.label for h in hits])
+    return ResultsPage(shown, len(hits), page, pages, verdict, facet_counts(hits, filters))
 
 
 def _values(practice: Practice, facet: str) -> list[tuple[str, str]]:

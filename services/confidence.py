@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -90,3 +91,14 @@ def lexical_per_term(lexical: float | None, query_terms: int, documents: int) ->
 def rank(label: Label | None) -> int:
     """Sorting key: sterk before mogelijk before zwak before none."""
     return {Label.STRONG: 3, Label.POSSIBLE: 2, Label.WEAK: 1}.get(label, 0) if label else 0
+
+
+def nothing_strong(labels: Sequence[str | None]) -> bool | None:
+    """The one rule for "the bank has no good answer": no hit (none at all included) is 'sterk'. None when hits
+    exist but none carries a label (a single-leg search, a model without calibration): that says nothing either way.
+    The API's ``nothing_strong``, the pages' message and the knowledge-gap count all ask this function."""
+    if not labels:
+        return True
+    if all(label is None for label in labels):
+        return None
+    return Label.STRONG not in labels

@@ -14,21 +14,12 @@ from sqlalchemy.orm import Session
 from core import metrics
 from schemas.network import GapRead
 from services.access import AccessPolicy
-from services.confidence import Label
+from services.confidence import nothing_strong
 from storage.repositories import questions as questions_repo
 from storage.repositories.practices import PracticeFilters
 
 if TYPE_CHECKING:
     from services.search import PracticeHit  # services.search counts gaps: a type only, no import cycle
-
-
-def is_gap(labels: list[Label | None]) -> bool:
-    """Nothing 'sterk' among labelled results (no results at all included) is a gap: the one notion of "the bank had
-    no good answer", set by the per-model calibration (services/confidence.py). Results without labels (a single-leg
-    search, a model without calibration) say nothing either way."""
-    if labels and all(label is None for label in labels):
-        return False
-    return Label.STRONG not in labels
 
 
 def count_if_weak(
@@ -43,7 +34,8 @@ def count_if_weak(
     metrics.SEARCHES.labels(kind).inc()
     if not hits:
         metrics.ZERO_RESULTS.labels(kind).inc()
-    if also_strong or not is_gap([h.label for h in hits]):
+    # Unlabelled hits (nothing_strong None) say nothing either way: no gap.
+    if also_strong or nothing_strong([h.label for h in hits]) is not True:
         return False
     metrics.WEAK_SEARCHES.labels(kind).inc()
     if filters.themes:

@@ -28,11 +28,10 @@ from schemas.network import (
     SuggestedQuestion,
 )
 from schemas.practices import PracticeSummary
-from schemas.search import nothing_strong
 from services import questions as question_service
 from services import search as search_service
 from services.access import AccessPolicy
-from services.confidence import Label
+from services.confidence import Label, nothing_strong
 from services.gaps import count_if_weak
 from storage.models import Community, Person, Practice
 from storage.repositories import directory
@@ -278,7 +277,6 @@ def ask(
     signed_in = policy.viewer.signed_in
     top_practices = practice_hits[:limit]
     count_if_weak(session, practice_hits, filters, kind="ask")
-    labels = [h.label for h in practice_hits]
     return AskResponse(
         question=text,
         practices=[
@@ -315,7 +313,7 @@ def ask(
             for c, score in ranked_circles
         ],
         questions=question_service.to_reads(session, questions[:limit], policy),
-        nothing_strong=nothing_strong(labels) if calibrated or not labels else None,
+        nothing_strong=nothing_strong([h.label for h in practice_hits]),
     )
 
 

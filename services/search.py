@@ -18,7 +18,7 @@ from schemas.practices import PracticeSummary
 from schemas.search import Highlight, SearchHit, SearchResponse
 from services import practices as practices_service
 from services.access import AccessPolicy
-from services.confidence import Label, calibration_for, lexical_per_term
+from services.confidence import Label, calibration_for, lexical_per_term, nothing_strong
 from services.gaps import count_if_weak
 from storage.models import Practice
 from storage.repositories import directory
@@ -170,7 +170,12 @@ def search_practices(
     hits = search(session, searcher, policy, query, filters, limit=limit, offset=offset, mode=mode, vectors=vectors)
     if offset == 0:
         count_if_weak(session, hits, filters, kind="search")
-    return SearchResponse(query=query, mode=mode.value, hits=[to_search_hit(h) for h in hits])
+    return SearchResponse(
+        query=query,
+        mode=mode.value,
+        hits=[to_search_hit(h) for h in hits],
+        nothing_strong=nothing_strong([h.label for h in hits]) if mode == SearchMode.HYBRID else None,
+    )
 
 
 def to_search_hit(hit: PracticeHit) -> SearchHit:

@@ -44,7 +44,9 @@ NL: dict[str, str] = {
     "results.found_in": "Gevonden in: {section}",
     "results.none": "Geen praktijken gevonden die bij je vraag passen.",
     "results.none_filtered": "Met deze filters is niets gevonden. Haal een filter weg of verruim je vraag.",
-    "results.weak": "Deze praktijken lijken maar zwak op je vraag. Misschien is er nog niets over beschreven.",
+    "results.nothing_strong": "Geen sterk verwante praktijk gevonden",
+    "results.nothing_strong_hits": "De praktijken hieronder passen maar gedeeltelijk bij je vraag. Misschien is er "
+    "nog niets over beschreven.",
     "results.ask_offer": "Stel je vraag aan het netwerk: collega's die ervan weten kunnen antwoorden.",
     "results.ask_button": "Stel deze vraag aan het netwerk",
     "filters.title": "Filteren",
@@ -62,6 +64,10 @@ NL: dict[str, str] = {
     "paging.previous": "Vorige pagina",
     "paging.next": "Volgende pagina",
     "paging.page": "Pagina {page}",
+    # how well a hit, person or community fits the question (the calibrated label, services/confidence.py)
+    "relevance.sterk": "Sterk verband",
+    "relevance.mogelijk": "Mogelijk verband",
+    "relevance.zwak": "Zwak verband",
     "network.title": "Wie weet ervan",
     "network.loading": "Het netwerk wordt geladen…",
     "network.people": "Mensen",
@@ -144,6 +150,8 @@ NL: dict[str, str] = {
     "ask.look": "Kijk wie ervan weet",
     "ask.related": "Wat er al is",
     "ask.practices": "Praktijken",
+    "ask.nothing_strong": "Wat hieronder staat past maar gedeeltelijk bij je vraag. Stel je vraag aan het netwerk: "
+    "collega's die ervan weten kunnen antwoorden.",
     "ask.post_title": "Stel deze vraag aan het netwerk",
     "ask.post_hint": "Je vraag komt in de lijst met vragen; collega's kunnen antwoorden.",
     "ask.visibility": "Wie mag je vraag zien?",

@@ -199,10 +199,9 @@ def test_results_page_through(site: Site) -> None:
 def test_weak_results_say_so_honestly(site: Site) -> None:
     weak = site.browser().get("/", params={"q": "Hoe repareer ik een lekke fietsband?"}).text
     # Below the relevance floor nothing is listed at all; either way the page says so and offers to ask.
-    said = "lijken maar zwak op je vraag" in weak or "Geen praktijken gevonden die bij je vraag passen" in weak
-    assert said and "Stel deze vraag aan het netwerk" in weak
-    strong = site.browser().get("/", params={"q": "mantelzorgers spreekuur bibliotheek"}).text
-    assert "lijken maar zwak" not in strong
+    assert "Geen sterk verwante praktijk gevonden" in weak and "Stel deze vraag aan het netwerk" in weak
+    # A strong match needs a bank whose practices differ (here all share one body, so no word is telling): the
+    # strong side, and the page following the API's rule, are in tests/api/test_confidence_pages.py on the seeds.
 
 
 def test_no_results_say_so_and_offer_to_ask_the_network(site: Site) -> None:

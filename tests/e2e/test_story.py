@@ -31,6 +31,8 @@ PASSWORD = "een-lang-wachtwoord-123"
 COMMUNITIES = ("Leergemeenschap Schuldhulp Oost", "Lerend Netwerk Wijkteams Zuidermeer")
 COMMUNITY_PRACTICE = "Inwoners die de deur dichthouden"  # visibility: community (Zuidermeer)
 XSS = '<script>alert("xss")</script><img src=x onerror="alert(1)"><a href="javascript:alert(2)">klik</a>'
+# Out of domain: the pages answer with the "nothing strong" warning and its button-link to ask the network.
+OUT_OF_DOMAIN = "Welke+strooiroutes+rijdt+de+gemeente+bij+gladheid%3F"
 
 
 @dataclass
@@ -216,7 +218,8 @@ def test_axe_finds_no_serious_violation_on_any_page_type(story: Story) -> None:
     practice = "budgetcoaching-zes-keukentafelsessies"
     public = ["/", "/?q=schulden+post+niet+openen", f"/praktijken/{practice}", f"/praktijken/{practice}/versies",
               "/vragen", "/vragen/nieuw?vraag=Hoe+help+ik+een+gezin+met+schulden", "/gemeenschappen",
-              "/gemeenschappen/leergemeenschap-schuldhulp-oost", "/mensen", "/inloggen", "/bestaat-niet"]  # fmt: skip
+              "/gemeenschappen/leergemeenschap-schuldhulp-oost", "/mensen", "/inloggen", "/bestaat-niet",
+              f"/?q={OUT_OF_DOMAIN}", f"/vragen/nieuw?vraag={OUT_OF_DOMAIN}"]  # fmt: skip
     signed_in = ["/mijn", "/mijn/sleutels", "/praktijken/nieuw", f"/praktijken/{practice}/bewerken", "/beoordelen"]
     people = story.page(axe=True)
     story.go(people, "/mensen")
@@ -331,7 +334,7 @@ def test_stored_xss_is_inert_in_the_browser(story: Story) -> None:
 def test_a_phone_needs_no_sideways_scrolling(story: Story) -> None:
     page = story.page("curator@test.nl", width=375)
     for path in ("/", "/?q=schulden", "/praktijken/budgetcoaching-zes-keukentafelsessies", "/vragen/nieuw?vraag=schulden",
-                 "/praktijken/nieuw", "/beoordelen", "/mijn/sleutels"):  # fmt: skip
+                 "/praktijken/nieuw", "/beoordelen", "/mijn/sleutels", f"/?q={OUT_OF_DOMAIN}"):  # fmt: skip
         story.go(page, path)
         page.wait_for_load_state("networkidle")
         width = page.evaluate("() => document.documentElement.scrollWidth")
