@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from sqlalchemy.orm import Session
 
@@ -32,12 +33,32 @@ APPLIED_BOOST = 0.03  # x log(1 + organisations that applied it): a tie-breaker,
 class PracticeHit:
     practice: Practice
     score: float
-    section: str
-    sections: tuple[str, ...]
-    snippet: Snippet
+    found: DocumentHit  # where the index found it
+    terms: QueryTerms
     relevance: float | None = None  # calibrated probability of answering the query (services/confidence.py)
     label: Label | None = None
     applied: int = 0  # organisations that applied the practice
+
+    # The passage to show is worked out when it is shown: a results page ranks and counts facets over 50 hits and
+    # shows 10 of them, and the network view shows none.
+    @cached_property
+    def _shown(self) -> tuple[tuple[str, ...], Snippet]:
+        section, snippet = _snippet(self.practice, self.found, self.terms)
+        sections = self.found.sections
+        return (tuple(dict.fromkeys((section, *sections))) if section != "title" else sections), snippet
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        """Every section the query matched, the shown one first."""
+        return self._shown[0]
+
+    @property
+    def section(self) -> str:
+        return self.sections[0]
+
+    @property
+    def snippet(self) -> Snippet:
+        return self._shown[1]
 
 
 @dataclass(frozen=True)
@@ -127,10 +148,8 @@ def resolve_hits(
         judgement = (judged or {}).get(hit.doc_id)
         if judged and (judgement is None or judgement.label is None):
             continue
-        section, snippet = _snippet(practice, hit, terms)
-        sections = tuple(dict.fromkeys((section, *hit.sections))) if section != "title" else hit.sections
         relevance, label = (round(judgement.relevance, 4), judgement.label) if judgement else (None, None)
-        results.append(PracticeHit(practice, hit.score, sections[0], sections, snippet, relevance, label, applied))
+        results.append(PracticeHit(practice, hit.score, hit, terms, relevance, label, applied))
     return results
 
 
