@@ -21,6 +21,7 @@ from indexing.index import (
     INTEGER_FIELDS,
     KEYWORD_FIELDS,
     LEXICAL,
+    DocumentCount,
     FieldIn,
     IndexFilter,
     IndexHit,
@@ -56,6 +57,7 @@ class EdgeIndex:
         self.path = path
         self.name = path.name
         self.meta = meta
+        self._documents = DocumentCount(self.count)  # only this process writes an embedded index
         self._lock_fd = _lock(path)
         try:
             # No meta file means a creation that died half-way: nothing in it can be trusted.
@@ -99,6 +101,7 @@ class EdgeIndex:
         if not points:
             return
         edge_points = [qe.Point(id=str(p.id), vector=_vectors(p), payload=p.payload) for p in points]
+        self._documents.forget()
         self._shard.update(qe.UpdateOperation.upsert_points(edge_points))
 
     def remove(self, doc_id: uuid.UUID, *, keep_version: int | None = None) -> None:
@@ -107,6 +110,7 @@ class EdgeIndex:
             flt = flt.excluding(FieldIn("version", (keep_version,)))
         edge_filter = to_edge_filter(flt)
         assert edge_filter is not None
+        self._documents.forget()
         self._shard.update(qe.UpdateOperation.delete_points_by_filter(edge_filter))
 
     def query(self, query: IndexQuery) -> list[IndexHit]:
@@ -126,6 +130,9 @@ class EdgeIndex:
         if heads_only:
             flt = flt.and_(FieldIn("head", (1,)))
         return int(self._shard.count(qe.CountRequest(exact=True, filter=to_edge_filter(flt))))
+
+    def documents(self) -> int:
+        return self._documents.get()
 
     def vectors_of(self, doc_id: uuid.UUID) -> list[list[float]]:
         flt = to_edge_filter(IndexFilter(all_of=(FieldIn("doc_id", (str(doc_id),)),)))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -114,6 +116,26 @@ def dense_of(vector: dict[str, Any]) -> list[float]:
     return [float(x) for x in values]
 
 
+class DocumentCount:
+    """How many documents an index holds, remembered between this process's writes: every search's calibrated
+    relevance needs it (BM25 grows with the number of documents), and it changes only when something is indexed.
+    ``max_age`` bounds how long a count may go unchecked when other processes write (a Qdrant server)."""
+
+    def __init__(self, count: Callable[[], int], *, max_age: float = math.inf) -> None:
+        self._count = count
+        self._max_age = max_age
+        self._known: tuple[int, float] | None = None
+
+    def get(self) -> int:
+        known, now = self._known, time.monotonic()
+        if known is None or now - known[1] > self._max_age:
+            known = self._known = (self._count(), now)
+        return known[0]
+
+    def forget(self) -> None:
+        self._known = None
+
+
 class VectorIndex(Protocol):
     meta: IndexMeta
 
@@ -126,6 +148,9 @@ class VectorIndex(Protocol):
 
     def count(self, flt: IndexFilter | None = None, *, heads_only: bool = True) -> int:
         """Points matching the filter; with ``heads_only`` one per document."""
+
+    def documents(self) -> int:
+        """Every document in the index (``count()``), kept between writes (see DocumentCount)."""
 
     def vectors_of(self, doc_id: uuid.UUID) -> list[list[float]]:
         """The dense vectors stored for one document (for 'more like this')."""

@@ -22,6 +22,7 @@ from indexing.index import (
     INTEGER_FIELDS,
     KEYWORD_FIELDS,
     LEXICAL,
+    DocumentCount,
     FieldIn,
     IndexFilter,
     IndexHit,
@@ -125,6 +126,9 @@ def configured_model(client: QdrantClient, collection: str) -> str | None:
     return str(value) if value else None
 
 
+DOCUMENT_COUNT_MAX_AGE = 5.0  # seconds; the count only scales BM25 evidence (ln of the number of documents)
+
+
 class ServerIndex:
     def __init__(
         self,
@@ -143,6 +147,8 @@ class ServerIndex:
         self.meta = meta
         self._layout = layout or CollectionLayout()
         self._configured_model = configured_model
+        # Other processes index into the same collection: a count is trusted for a few seconds at most.
+        self._documents = DocumentCount(self.count, max_age=DOCUMENT_COUNT_MAX_AGE)
         try:
             exists = client.collection_exists(collection)
         except Exception as exc:  # connection errors come in many types from httpx and grpc
@@ -187,6 +193,7 @@ class ServerIndex:
     def upsert(self, points: Sequence[IndexPoint]) -> None:
         if not points:
             return
+        self._documents.forget()
         with _reachable():
             self._client.upsert(
                 self._collection,
@@ -207,6 +214,7 @@ class ServerIndex:
             flt = flt.excluding(FieldIn("version", (keep_version,)))
         client_filter = to_client_filter(flt)
         assert client_filter is not None
+        self._documents.forget()
         with _reachable():
             self._client.delete(self._collection, points_selector=qm.FilterSelector(filter=client_filter), wait=True)
 
@@ -235,6 +243,9 @@ class ServerIndex:
             flt = flt.and_(FieldIn("head", (1,)))
         with _reachable():
             return int(self._client.count(self._collection, count_filter=to_client_filter(flt), exact=True).count)
+
+    def documents(self) -> int:
+        return self._documents.get()
 
     def vectors_of(self, doc_id: uuid.UUID) -> list[list[float]]:
         flt = to_client_filter(IndexFilter(all_of=(FieldIn("doc_id", (str(doc_id),)),)))

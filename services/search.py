@@ -76,7 +76,7 @@ def evidence(
     if vectors.dense is None or not vectors.sparse:
         return {}
     terms = len(vectors.sparse.indices)
-    documents = searcher.index.count()  # every head point carries words: the population of Qdrant's IDF
+    documents = searcher.index.documents()  # every head point carries words: the population of Qdrant's IDF
     language = vectors.language if searcher.embedder.multilingual else None
     closest = searcher.closest([hit.doc_id for hit in hits if hit.dense is None], vectors.dense)
     return {

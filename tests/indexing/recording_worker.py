@@ -45,6 +45,9 @@ class RecordingIndex:
     def count(self, flt: IndexFilter | None = None, *, heads_only: bool = True) -> int:
         return 0
 
+    def documents(self) -> int:
+        return 0
+
     def vectors_of(self, doc_id: uuid.UUID) -> list[list[float]]:
         return []
 

@@ -12,7 +12,7 @@ import pytest
 from core.errors import IndexMismatch, IndexUnavailable
 from core.settings import Settings
 from indexing.factory import open_index
-from indexing.index import FieldIn, IndexFilter, IndexMeta, IndexPoint, IndexQuery, VectorIndex
+from indexing.index import DocumentCount, FieldIn, IndexFilter, IndexMeta, IndexPoint, IndexQuery, VectorIndex
 from indexing.lexical import LexicalEncoder, SparseVec
 
 META = IndexMeta("test-model", 4)
@@ -141,6 +141,26 @@ def test_count_counts_documents_not_chunks(index: VectorIndex) -> None:
     assert index.count() == 3
     assert index.count(heads_only=False) == 4
     assert index.count(IndexFilter(all_of=(FieldIn("visibility", ("public",)),))) == 2
+
+
+def test_the_remembered_document_count_follows_this_processs_writes(index: VectorIndex) -> None:
+    assert index.documents() == 0
+    fill(index)
+    assert index.documents() == 3  # the upsert made it forget the 0
+    index.remove(DOC_B)
+    assert index.documents() == 2 == index.count()
+
+
+def test_a_document_count_is_asked_again_when_forgotten_or_too_old() -> None:
+    answers = iter([5, 6, 7])
+    kept = DocumentCount(lambda: next(answers))
+    assert (kept.get(), kept.get()) == (5, 5)  # remembered
+    kept.forget()
+    assert kept.get() == 6
+    aged = DocumentCount(lambda: next(answers), max_age=0.0)
+    assert aged.get() == 7
+    with pytest.raises(StopIteration):
+        aged.get()  # older than max_age: asked again
 
 
 def test_remove_keeps_only_the_current_version(index: VectorIndex) -> None:
