@@ -12,6 +12,9 @@ from indexing.index import FieldIn, IndexFilter, IndexHit, IndexQuery, VectorInd
 from indexing.lexical import LexicalEncoder, SparseVec, guess_language
 from indexing.query_encoder import LruCache, QueryBatcher
 
+# Chunks a practice has at most, as a rule (generated practices: 11; a longer one costs a second query).
+CLOSEST_CHUNKS_PER_DOCUMENT = 32
+
 
 class SearchMode(StrEnum):
     HYBRID = "hybrid"
@@ -132,9 +135,14 @@ class HybridSearcher:
         if not doc_ids:
             return {}
         flt = IndexFilter(all_of=(FieldIn("doc_id", tuple(str(d) for d in doc_ids)),))
-        points = self.index.count(flt, heads_only=False)  # all of them: the last one may be some document's closest
-        hits = self._leg(IndexQuery(dense, None, flt, limit=max(1, points)))
-        return {hit.doc_id: hit.score for hit in hits}
+        limit = CLOSEST_CHUNKS_PER_DOCUMENT * len(doc_ids)
+        hits = self.index.query(IndexQuery(dense, None, flt, limit=limit))
+        if len(hits) == limit:  # perhaps not all of them: the last one may be some document's closest
+            hits = self.index.query(IndexQuery(dense, None, flt, limit=self.index.count(flt, heads_only=False)))
+        closest: dict[uuid.UUID, float] = {}
+        for hit in hits:  # best first
+            closest.setdefault(uuid.UUID(str(hit.payload.get("doc_id"))), hit.score)
+        return closest
 
     def similar(self, doc_id: uuid.UUID, text: str, flt: IndexFilter, *, limit: int = 5) -> list[DocumentHit]:
         """'More like this': the mean of the document's own chunk vectors, plus its words, itself excluded."""

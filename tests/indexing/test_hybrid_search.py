@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
+from indexing import search as search_module
 from indexing.documents import IndexDocument
 from indexing.embedder import Embedder
 from indexing.factory import open_index
@@ -102,8 +103,12 @@ def test_with_a_multilingual_model_the_lexical_weight_carries_documents_in_anoth
     assert fused[1].score == pytest.approx(1 / 12 + 3 / 11)  # same-language documents are scored as before
 
 
-def test_closest_gives_each_documents_best_chunk_cosine_in_one_query(searcher: HybridSearcher) -> None:
+@pytest.mark.parametrize("first_try", [32, 1], ids=["one query", "more chunks than the first query asks for"])
+def test_closest_gives_each_documents_best_chunk_cosine(
+    searcher: HybridSearcher, first_try: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The evidence of a hit the dense leg did not list: the cosine of its closest chunk, taken from the engine.
+    monkeypatch.setattr(search_module, "CLOSEST_CHUNKS_PER_DOCUMENT", first_try)
     query = searcher.encode("dagbesteding tijdens het wachten op hulp").dense
     assert query is not None
     documents = [SPREAD.id, REPEATED.id, ONE_WORD.id, OTHER.id]
