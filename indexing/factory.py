@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from core.settings import INDEX_POINTER_FILE, Settings
 from indexing.edge_index import EdgeIndex
+from indexing.embedder import Embedder, load_embedder
 from indexing.index import IndexMeta, VectorIndex
 
 if TYPE_CHECKING:
@@ -54,6 +55,28 @@ def point_embedded_index_at(settings: Settings, folder: str, model: str) -> None
     temporary = pointer.with_suffix(".tmp")
     temporary.write_text(json.dumps({"folder": folder, "model": model}))
     os.replace(temporary, pointer)
+
+
+def load_cross_model(settings: Settings) -> Embedder | None:
+    """The second model of a two-model index (``cross_model``), or None for the one-model layout."""
+    if not settings.cross_model:
+        return None
+    return load_embedder(
+        settings.cross_model, batch_size=settings.embedding_batch_size, torch_threads=settings.torch_threads
+    )
+
+
+def index_meta(embedder: Embedder, lexical_scheme: str, cross: Embedder | None = None) -> IndexMeta:
+    """What an index built by these models records, and must find again when it is opened."""
+    if cross is None:
+        return IndexMeta(embedder.name, embedder.dimension, lexical=lexical_scheme)
+    return IndexMeta(
+        embedder.name,
+        embedder.dimension,
+        lexical=lexical_scheme,
+        cross_model=cross.name,
+        cross_dimension=cross.dimension,
+    )
 
 
 def open_index(

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from indexing.lexical import LEXICAL_SCHEME, SparseVec
 
 DENSE = "dense"
+CROSS = "cross"  # an optional second dense vector, from a second model that bridges languages
 LEXICAL = "bm25"
 PAYLOAD_LAYOUT = "v2"  # bump when payload fields or their indexes change
 
@@ -38,20 +39,36 @@ HIT_FIELDS: tuple[str, ...] = ("doc_id", "section", "chunk", "language")
 
 @dataclass(frozen=True)
 class IndexMeta:
-    """What built the index. A different model or dimension means the index must be rebuilt."""
+    """What built the index: every model (the primary one, and the cross one when configured) and dimension. A
+    change in any of them means the index must be rebuilt."""
 
     model: str
     dimension: int
     lexical: str = LEXICAL_SCHEME
     layout: str = PAYLOAD_LAYOUT
+    cross_model: str = ""  # empty: a one-model index, points carry no cross vector
+    cross_dimension: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "dimension": self.dimension, "lexical": self.lexical, "layout": self.layout}
+        data: dict[str, Any] = {
+            "model": self.model,
+            "dimension": self.dimension,
+            "lexical": self.lexical,
+            "layout": self.layout,
+        }
+        if self.cross_model:  # a one-model index keeps the meta it always had
+            data.update(cross_model=self.cross_model, cross_dimension=self.cross_dimension)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IndexMeta:
         return cls(
-            str(data["model"]), int(data["dimension"]), str(data.get("lexical", "")), str(data.get("layout", ""))
+            str(data["model"]),
+            int(data["dimension"]),
+            str(data.get("lexical", "")),
+            str(data.get("layout", "")),
+            str(data.get("cross_model", "")),
+            int(data.get("cross_dimension", 0)),
         )
 
 
@@ -61,6 +78,7 @@ class IndexPoint:
     dense: list[float]
     sparse: SparseVec
     payload: dict[str, Any]
+    cross: list[float] | None = None  # the second model's vector of the same chunk, in a two-model index
 
 
 @dataclass(frozen=True)
@@ -88,17 +106,20 @@ class IndexFilter:
 
 @dataclass(frozen=True)
 class IndexQuery:
-    """One leg: nearest chunks by the dense vector, or documents by the lexical one (only head points carry it).
-    The two legs are fused per document by the searcher, not in the engine."""
+    """One leg: nearest chunks by a dense vector (``using``: the primary one or the cross one), or documents by the
+    lexical one (only head points carry it). The legs are fused per document by the searcher, not in the engine."""
 
     dense: list[float] | None
     sparse: SparseVec | None
     filter: IndexFilter
     limit: int
+    using: str = DENSE
 
     def __post_init__(self) -> None:
         if (self.dense is None) == (self.sparse is None):
             raise ValueError("an index query has exactly one leg: dense or sparse")
+        if self.using not in (DENSE, CROSS):
+            raise ValueError(f"no dense vector called {self.using!r}")
 
 
 @dataclass(frozen=True)
@@ -108,11 +129,11 @@ class IndexHit:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
-def dense_of(vector: dict[str, Any]) -> list[float]:
-    """The dense part of a named-vector record, as plain floats."""
-    values = vector.get(DENSE)
+def dense_of(vector: dict[str, Any], using: str = DENSE) -> list[float]:
+    """One dense part (``using``) of a named-vector record, as plain floats."""
+    values = vector.get(using)
     if not isinstance(values, list):
-        raise ValueError("record has no dense vector")
+        raise ValueError(f"record has no {using} vector")
     return [float(x) for x in values]
 
 
@@ -152,8 +173,8 @@ class VectorIndex(Protocol):
     def documents(self) -> int:
         """Every document in the index (``count()``), kept between writes (see DocumentCount)."""
 
-    def vectors_of(self, doc_id: uuid.UUID) -> list[list[float]]:
-        """The dense vectors stored for one document (for 'more like this')."""
+    def vectors_of(self, doc_id: uuid.UUID, using: str = DENSE) -> list[list[float]]:
+        """The dense vectors stored for one document (for 'more like this'): the primary ones unless ``using``."""
 
     def versions(self) -> Iterator[tuple[uuid.UUID, int]]:
         """(document, version) of every document in the index: what a rebuild compares with SQL."""

@@ -1,4 +1,5 @@
-"""Hybrid search: a dense leg and a lexical leg fused by RRF inside Qdrant, then grouped per document."""
+"""Hybrid search: a dense leg, a lexical leg and (in a two-model index) a cross dense leg, each ranking documents,
+fused per document by weighted RRF."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from core.settings import BUNDLED_MODEL, E5, USE_MULTILINGUAL
-from indexing.embedder import Embedder, model_family
-from indexing.index import FieldIn, IndexFilter, IndexHit, IndexQuery, VectorIndex
+from indexing.embedder import Embedder, composite_family, model_family
+from indexing.index import CROSS, DENSE, FieldIn, IndexFilter, IndexHit, IndexQuery, VectorIndex
 from indexing.lexical import LexicalEncoder, SparseVec, guess_language
 from indexing.query_encoder import LruCache, QueryBatcher
 
@@ -23,15 +24,32 @@ class SearchMode(StrEnum):
 
 
 @dataclass(frozen=True)
+class CrossWeights:
+    """How the cross leg (a second model's dense vectors) counts for one query language: its RRF weight for a
+    document in the query's language (``same``) and in another language (``other``), and what the primary dense
+    leg gets on top of its own weight for a document in another language (``primary_other``)."""
+
+    same: float = 0.0
+    other: float = 1.0
+    primary_other: float = 0.0
+
+
+@dataclass(frozen=True)
 class FusionWeights:
-    """Weights of the (dense, lexical) legs in RRF, per query language; chosen by measurement."""
+    """Weights of the (dense, lexical) legs in RRF, per query language, and of the cross leg where there is one;
+    chosen by measurement."""
 
     default: tuple[float, float] = (1.0, 1.0)
     per_language: dict[str, tuple[float, float]] = field(default_factory=dict)
     rrf_k: int = 10
+    cross: dict[str, CrossWeights] = field(default_factory=dict)
 
     def for_language(self, language: str | None) -> tuple[float, float]:
         return self.per_language.get(language or "", self.default)
+
+    def cross_for(self, language: str | None) -> CrossWeights:
+        # A query whose language is unclear is treated as Dutch, as for the other legs.
+        return self.cross.get(language or "", self.cross.get("nl", CrossWeights()))
 
 
 # (dense, lexical) weights per model and query language, chosen with `benchmarks/quality.py --sweep` at RRF k=10
@@ -44,10 +62,31 @@ MEASURED_WEIGHTS: dict[str, dict[str, tuple[float, float]]] = {
 }
 
 
-def weights_for(model: str, configured: dict[str, tuple[float, float]] | None, rrf_k: int) -> FusionWeights:
-    per_language = configured if configured is not None else MEASURED_WEIGHTS.get(model_family(model), {})
+# The cross leg per (primary+cross) model pair and query language, chosen with `benchmarks/quality.py
+# --cross-model ... --sweep-cross` (figures in the README). A pair may also have its own (dense, lexical) weights
+# in MEASURED_WEIGHTS under the same key; otherwise the primary model's apply. For e5+USE the sweep's best is a
+# rule: USE does not count within the question's language (e5 and the words are better there), and for a practice
+# in another language it stands in for both legs that cannot reach it, with their summed weight (nl 1+3, en 1+1).
+MEASURED_CROSS_WEIGHTS: dict[str, dict[str, CrossWeights]] = {
+    f"{E5}+{USE_MULTILINGUAL}": {"nl": CrossWeights(0.0, 4.0, 0.0), "en": CrossWeights(0.0, 2.0, 0.0)},
+}
+
+
+def weights_for(
+    model: str, configured: dict[str, tuple[float, float]] | None, rrf_k: int, *, cross: str | None = None
+) -> FusionWeights:
+    """The measured weights of ``model`` (with the ``cross`` model, when one is configured), unless the settings
+    name (dense, lexical) weights of their own."""
+    family = composite_family(model, cross)
+    measured = MEASURED_WEIGHTS.get(family) or MEASURED_WEIGHTS.get(model_family(model), {})
+    per_language = configured if configured is not None else measured
     # A query whose language is unclear is treated as Dutch, the language of most content.
-    return FusionWeights(default=per_language.get("nl", (1.0, 1.0)), per_language=dict(per_language), rrf_k=rrf_k)
+    return FusionWeights(
+        default=per_language.get("nl", (1.0, 1.0)),
+        per_language=dict(per_language),
+        rrf_k=rrf_k,
+        cross=dict(MEASURED_CROSS_WEIGHTS.get(family, {})) if cross else {},
+    )
 
 
 @dataclass(frozen=True)
@@ -55,6 +94,7 @@ class QueryVectors:
     dense: list[float] | None
     sparse: SparseVec | None
     language: str | None = None  # guessed once per query; it picks the stemmer and the fusion weights
+    cross: list[float] | None = None  # the cross model's vector (hybrid mode, two-model index)
 
 
 @dataclass(frozen=True)
@@ -70,6 +110,15 @@ class DocumentHit:
     # the whole document (Qdrant's IDF applied).
     dense: float | None = None
     lexical: float | None = None
+    cross: float | None = None  # the cross model's cosine with the closest chunk
+
+
+@dataclass(frozen=True)
+class LegWeight:
+    """A leg's RRF weight for a document in the query's language (or of unknown language) and in another one."""
+
+    same: float
+    other: float
 
 
 class HybridSearcher:
@@ -86,15 +135,24 @@ class HybridSearcher:
         chunks_per_document: int = 3,
         candidates: int = 100,
         cache_size: int = 2048,
+        cross: Embedder | None = None,
     ) -> None:
+        """``cross``: the second model of a two-model index; its leg runs in hybrid mode."""
         self.index = index
         self.embedder = embedder
         self.lexical = lexical
+        self.cross = cross
         self.weights = weights or FusionWeights()
         self._chunks_per_document = chunks_per_document
         self._candidates = candidates
         self._queries = QueryBatcher(embedder)
+        self._cross_queries = QueryBatcher(cross) if cross else None
         self._encoded: LruCache[tuple[str, SearchMode], QueryVectors] = LruCache(cache_size)
+
+    @property
+    def family(self) -> str:
+        """The model family (or pair of families) the measured weights and the calibration are kept under."""
+        return composite_family(self.embedder.name, self.cross.name if self.cross else None)
 
     def encode(self, text: str, mode: SearchMode = SearchMode.HYBRID) -> QueryVectors:
         """The query's vectors, to reuse for several searches. Calls the model: run it off the event loop.
@@ -107,7 +165,8 @@ class HybridSearcher:
         language = guess_language(text)
         dense = self._queries.embed(text) if mode != SearchMode.LEXICAL else None
         sparse = self.lexical.query(text, language) if mode != SearchMode.DENSE else None
-        encoded = QueryVectors(dense, sparse, language)
+        cross = self._cross_queries.embed(text) if self._cross_queries and mode == SearchMode.HYBRID else None
+        encoded = QueryVectors(dense, sparse, language, cross)
         self._encoded.put((text, mode), encoded)
         return encoded
 
@@ -126,33 +185,63 @@ class HybridSearcher:
         dense = encoded.dense if mode != SearchMode.LEXICAL else None
         sparse = encoded.sparse if mode != SearchMode.DENSE else None
         language = encoded.language
-        weights = self.weights.for_language(language) if mode == SearchMode.HYBRID else (1.0, 1.0)
-        return self._run(language, dense, sparse, flt, limit=limit, offset=offset, weights=weights)
+        hybrid = mode == SearchMode.HYBRID
+        weights = self._leg_weights(language) if hybrid else (LegWeight(1.0, 1.0), LegWeight(1.0, 1.0), None)
+        cross = encoded.cross if hybrid else None
+        return self._run(language, dense, sparse, cross, flt, limit=limit, offset=offset, weights=weights)
 
-    def closest(self, doc_ids: list[uuid.UUID], dense: list[float]) -> dict[uuid.UUID, float]:
+    def closest(self, doc_ids: list[uuid.UUID], dense: list[float], using: str = DENSE) -> dict[uuid.UUID, float]:
         """Cosine of the query with each document's closest chunk, in one engine query: the filter leaves so few
-        points that the engine compares them all (exact, not approximate). A document without points is left out."""
+        points that the engine compares them all (exact, not approximate). A document without points is left out.
+        ``using``: which model's vectors (the cross model's with its query vector)."""
         if not doc_ids:
             return {}
         flt = IndexFilter(all_of=(FieldIn("doc_id", tuple(str(d) for d in doc_ids)),))
         limit = CLOSEST_CHUNKS_PER_DOCUMENT * len(doc_ids)
-        hits = self.index.query(IndexQuery(dense, None, flt, limit=limit))
+        hits = self.index.query(IndexQuery(dense, None, flt, limit=limit, using=using))
         if len(hits) == limit:  # perhaps not all of them: the last one may be some document's closest
-            hits = self.index.query(IndexQuery(dense, None, flt, limit=self.index.count(flt, heads_only=False)))
+            hits = self.index.query(
+                IndexQuery(dense, None, flt, limit=self.index.count(flt, heads_only=False), using=using)
+            )
         closest: dict[uuid.UUID, float] = {}
         for hit in hits:  # best first
             closest.setdefault(uuid.UUID(str(hit.payload.get("doc_id"))), hit.score)
         return closest
 
     def similar(self, doc_id: uuid.UUID, text: str, flt: IndexFilter, *, limit: int = 5) -> list[DocumentHit]:
-        """'More like this': the mean of the document's own chunk vectors, plus its words, itself excluded."""
+        """'More like this': the mean of the document's own chunk vectors (of each model), plus its words, itself
+        excluded."""
         vectors = self.index.vectors_of(doc_id)
         dense = _normalized_mean(vectors) if vectors else self.embedder.embed_query(text)
+        cross = None
+        if self.cross is not None:
+            crossing = self.index.vectors_of(doc_id, CROSS)
+            cross = _normalized_mean(crossing) if crossing else self.cross.embed_query(text)
         language = guess_language(text)
         sparse = self.lexical.query(text, language)
         flt = flt.excluding(FieldIn("doc_id", (str(doc_id),)))
         return self._run(
-            language, dense, sparse, flt, limit=limit, offset=0, weights=self.weights.for_language(language)
+            language, dense, sparse, cross, flt, limit=limit, offset=0, weights=self._leg_weights(language)
+        )
+
+    def _leg_weights(self, language: str | None) -> tuple[LegWeight, LegWeight, LegWeight | None]:
+        """(primary dense, lexical, cross) weights for a hybrid query in ``language``.
+
+        The lexical leg cannot match across languages. With one multilingual model it lends its weight to the
+        dense leg for a document in another language than the query, otherwise such a document could never
+        outrank one in the query's language that merely shares a few words. With a cross leg, the measured
+        ``CrossWeights`` say how much each dense leg counts for those documents."""
+        dense, words = self.weights.for_language(language)
+        if self.cross is None:
+            lent = words if language and self.embedder.multilingual else 0.0
+            return LegWeight(dense, dense + lent), LegWeight(words, words), None
+        cross = self.weights.cross_for(language)
+        if not language:  # no language, no 'other language': the cross leg counts as for the query's language
+            return LegWeight(dense, dense), LegWeight(words, words), LegWeight(cross.same, cross.same)
+        return (
+            LegWeight(dense, dense + cross.primary_other),
+            LegWeight(words, words),
+            LegWeight(cross.same, cross.other),
         )
 
     def _run(
@@ -160,45 +249,52 @@ class HybridSearcher:
         language: str | None,
         dense: list[float] | None,
         sparse: SparseVec | None,
+        cross: list[float] | None,
         flt: IndexFilter,
         *,
         limit: int,
         offset: int,
-        weights: tuple[float, float],
+        weights: tuple[LegWeight, LegWeight, LegWeight | None],
     ) -> list[DocumentHit]:
-        """Each leg ranks documents (dense: by their best chunk; lexical: the whole document), then weighted RRF
-        fuses the two document rankings.
+        """Each leg ranks documents (dense legs: by their best chunk; lexical: the whole document), then weighted
+        RRF fuses the document rankings.
 
         Fusing per document, not per point, matters: a practice's best chunk for the meaning and its words
         (scored on the head point) are different points, and point-level fusion credited neither
         (seed-nl nDCG@10 0.70 against 0.77 here)."""
         wanted = limit + offset
         documents = max(self._candidates, wanted)  # per leg: RRF credits a document only in the legs that list it
-        legs: list[tuple[float, list[DocumentHit]]] = []
-        if dense is not None and weights[0] > 0:
-            # Chunks, several per document: ask for enough to list about as many documents as the lexical leg.
-            chunk_limit = documents * self._chunks_per_document
-            legs.append((weights[0], self._leg(IndexQuery(dense, None, flt, limit=chunk_limit))[:documents]))
-        if sparse and weights[1] > 0:
+        # Chunks, several per document: ask for enough to list about as many documents as the lexical leg.
+        chunk_limit = documents * self._chunks_per_document
+        primary, words, crossing = weights
+        legs: list[tuple[LegWeight, list[DocumentHit]]] = []
+        if dense is not None and primary.same > 0:
+            found = self._leg(IndexQuery(dense, None, flt, limit=chunk_limit))[:documents]
+            legs.append((primary, found))
+        if sparse and words.same > 0:
             # Only head points carry the lexical vector: one point per document.
-            legs.append((weights[1], self._leg(IndexQuery(None, sparse, flt, limit=documents))))
+            found = self._leg(IndexQuery(None, sparse, flt, limit=documents))
+            legs.append((words, found))
+        if cross is not None and crossing is not None and max(crossing.same, crossing.other) > 0:
+            found = self._leg(IndexQuery(cross, None, flt, limit=chunk_limit, using=CROSS))[:documents]
+            legs.append((crossing, found))
         if not legs:
             return []
         if len(legs) == 1:
             return legs[0][1][offset:wanted]
-        across = (language, weights[1]) if language and self.embedder.multilingual else None
-        return _fuse(legs, self.weights.rrf_k, across=across)[offset:wanted]
+        return _fuse(legs, self.weights.rrf_k, language=language)[offset:wanted]
 
     def _leg(self, query: IndexQuery) -> list[DocumentHit]:
         """One leg's documents, best first, each scored by its best point (hits arrive best first); the score is
-        also kept as that leg's evidence (dense: the closest chunk's cosine; lexical: the document's BM25)."""
+        also kept as that leg's evidence (dense and cross: the closest chunk's cosine; lexical: the document's
+        BM25)."""
         best: dict[str, IndexHit] = {}
         sections: dict[str, dict[str, None]] = {}
         for hit in self.index.query(query):
             doc = str(hit.payload.get("doc_id"))
             best.setdefault(doc, hit)
             sections.setdefault(doc, {})[str(hit.payload.get("section"))] = None
-        dense = query.dense is not None
+        dense, crossing = query.dense is not None and query.using == DENSE, query.using == CROSS
         return [
             DocumentHit(
                 uuid.UUID(doc),
@@ -208,34 +304,35 @@ class HybridSearcher:
                 tuple(sections[doc]),
                 str(hit.payload.get("language", "")),
                 dense=hit.score if dense else None,
-                lexical=None if dense else hit.score,
+                lexical=hit.score if query.sparse is not None else None,
+                cross=hit.score if crossing else None,
             )
             for doc, hit in best.items()
         ]
 
 
 def _fuse(
-    legs: list[tuple[float, list[DocumentHit]]], rrf_k: int, *, across: tuple[str, float] | None = None
+    legs: list[tuple[LegWeight, list[DocumentHit]]], rrf_k: int, *, language: str | None = None
 ) -> list[DocumentHit]:
     """Weighted reciprocal-rank fusion of document rankings. Where a chunk is named (section, chunk number),
-    the first leg that found the document names it: the dense leg, whose chunks say where the meaning is.
+    the first leg that found the document names it: the primary dense leg, whose chunks say where the meaning is.
 
-    ``across`` = (query language, weight): in the first (dense) leg, a document in another language than the
-    query gets that weight on top. The lexical leg cannot match across languages, so with a multilingual model
-    it lends its weight to the leg that can; otherwise such a document could never outrank one in the query's
-    language that merely shares a few words."""
+    Each leg weighs a document by its language: ``other`` when both the query's (``language``) and the document's
+    are known and differ, else ``same`` (see ``HybridSearcher._leg_weights``)."""
     scores: dict[uuid.UUID, float] = {}
     first: dict[uuid.UUID, DocumentHit] = {}
     sections: dict[uuid.UUID, dict[str, None]] = {}
     evidence: dict[uuid.UUID, dict[str, float]] = {}
-    for number, (weight, documents) in enumerate(legs):
+    for weight, documents in legs:
         for rank, hit in enumerate(documents):
-            lent = across[1] if across and number == 0 and hit.language and hit.language != across[0] else 0.0
-            scores[hit.doc_id] = scores.get(hit.doc_id, 0.0) + (weight + lent) / (rrf_k + rank + 1)
+            other = bool(language and hit.language and hit.language != language)
+            scores[hit.doc_id] = scores.get(hit.doc_id, 0.0) + (weight.other if other else weight.same) / (
+                rrf_k + rank + 1
+            )
             first.setdefault(hit.doc_id, hit)
             sections.setdefault(hit.doc_id, {}).update(dict.fromkeys(hit.sections))
             legs_of = evidence.setdefault(hit.doc_id, {})
-            for leg, value in (("dense", hit.dense), ("lexical", hit.lexical)):
+            for leg, value in (("dense", hit.dense), ("lexical", hit.lexical), ("cross", hit.cross)):
                 if value is not None:
                     legs_of.setdefault(leg, value)
     ordered = sorted(scores, key=lambda doc: -scores[doc])
@@ -249,6 +346,7 @@ def _fuse(
             first[doc].language,
             dense=evidence[doc].get("dense"),
             lexical=evidence[doc].get("lexical"),
+            cross=evidence[doc].get("cross"),
         )
         for doc in ordered
     ]

@@ -17,6 +17,7 @@ from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedR
 
 from core.errors import IndexMismatch, IndexUnavailable
 from indexing.index import (
+    CROSS,
     DENSE,
     HIT_FIELDS,
     INTEGER_FIELDS,
@@ -168,15 +169,15 @@ class ServerIndex:
         metadata: dict[str, Any] = self.meta.as_dict()
         if self._configured_model:
             metadata["configured_model"] = self._configured_model
+        on_disk = True if layout.quantization != "none" else None
+        vectors = {DENSE: qm.VectorParams(size=self.meta.dimension, distance=qm.Distance.COSINE, on_disk=on_disk)}
+        if self.meta.cross_model:
+            vectors[CROSS] = qm.VectorParams(
+                size=self.meta.cross_dimension, distance=qm.Distance.COSINE, on_disk=on_disk
+            )
         self._client.create_collection(
             self._collection,
-            vectors_config={
-                DENSE: qm.VectorParams(
-                    size=self.meta.dimension,
-                    distance=qm.Distance.COSINE,
-                    on_disk=True if layout.quantization != "none" else None,
-                )
-            },
+            vectors_config=vectors,
             sparse_vectors_config={LEXICAL: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
             shard_number=layout.shards,
             replication_factor=layout.replication_factor,
@@ -221,7 +222,7 @@ class ServerIndex:
     def query(self, query: IndexQuery) -> list[IndexHit]:
         if query.dense is not None:
             nearest: list[float] | qm.SparseVector = query.dense
-            using = DENSE
+            using = query.using
         elif query.sparse:
             nearest, using = qm.SparseVector(indices=query.sparse.indices, values=query.sparse.values), LEXICAL
         else:
@@ -247,11 +248,11 @@ class ServerIndex:
     def documents(self) -> int:
         return self._documents.get()
 
-    def vectors_of(self, doc_id: uuid.UUID) -> list[list[float]]:
+    def vectors_of(self, doc_id: uuid.UUID, using: str = DENSE) -> list[list[float]]:
         flt = to_client_filter(IndexFilter(all_of=(FieldIn("doc_id", (str(doc_id),)),)))
         with _reachable():
-            records, _ = self._client.scroll(self._collection, scroll_filter=flt, limit=1000, with_vectors=[DENSE])
-        return [dense_of(record.vector) for record in records if isinstance(record.vector, dict)]
+            records, _ = self._client.scroll(self._collection, scroll_filter=flt, limit=1000, with_vectors=[using])
+        return [dense_of(record.vector, using) for record in records if isinstance(record.vector, dict)]
 
     def versions(self) -> Iterator[tuple[uuid.UUID, int]]:
         """(document, version) of every document in the index, read from its head point."""
@@ -282,8 +283,11 @@ class ServerIndex:
 
 
 def _vectors(point: IndexPoint) -> dict[str, Any]:
-    """Every point has a dense vector; only a document's head point has the lexical one."""
+    """Every point has a dense vector (and a cross one in a two-model index); only a document's head point has
+    the lexical one."""
     vectors: dict[str, Any] = {DENSE: point.dense}
+    if point.cross is not None:
+        vectors[CROSS] = point.cross
     if point.sparse:
         vectors[LEXICAL] = qm.SparseVector(indices=point.sparse.indices, values=point.sparse.values)
     return vectors

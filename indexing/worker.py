@@ -39,16 +39,23 @@ class DocumentSource(Protocol):
     def fail(self, task_ids: Sequence[int], error: str) -> None: ...
 
 
-def build_points(docs: Sequence[IndexDocument], embedder: Embedder, lexical: LexicalEncoder) -> list[IndexPoint]:
-    """Chunk and embed (one batch for all chunks); the lexical vector of the whole document goes on its head point.
+def build_points(
+    docs: Sequence[IndexDocument], embedder: Embedder, lexical: LexicalEncoder, cross: Embedder | None = None
+) -> list[IndexPoint]:
+    """Chunk and embed (one batch for all chunks, per model); the lexical vector of the whole document goes on its
+    head point. With a ``cross`` model every chunk also gets that model's vector.
 
     Words are scored per document, not per chunk: a question's words spread over a practice's sections, and
-    chunk-level BM25 ranked worse on all three evaluation sets (``benchmarks/quality.py``; README)."""
+    chunk-level BM25 ranked worse on all three evaluation sets (``benchmarks/quality.py``; README). The primary
+    model's token budget cuts the chunks; the cross model reads the same chunks (USE has no position limit), so
+    both vectors of a point describe the same passage."""
     chunks = [(doc, chunk) for doc in docs for chunk in chunk_document(doc, embedder.count_tokens, embedder.max_tokens)]
-    vectors = embedder.embed_documents([chunk.embed_text for _, chunk in chunks])
+    texts = [chunk.embed_text for _, chunk in chunks]
+    vectors = embedder.embed_documents(texts)
+    crossing: list[list[float] | None] = list(cross.embed_documents(texts)) if cross else [None] * len(texts)
     points = []
     seen: set[uuid.UUID] = set()
-    for (doc, chunk), vector in zip(chunks, vectors, strict=True):
+    for (doc, chunk), vector, cross_vector in zip(chunks, vectors, crossing, strict=True):
         head = doc.id not in seen
         payload = dict(doc.payload)
         payload.update(
@@ -56,7 +63,7 @@ def build_points(docs: Sequence[IndexDocument], embedder: Embedder, lexical: Lex
         )
         seen.add(doc.id)
         sparse = lexical.document(whole_text(doc), doc.language) if head else SparseVec([], [])
-        points.append(IndexPoint(chunk.point_id, vector, sparse, payload))
+        points.append(IndexPoint(chunk.point_id, vector, sparse, payload, cross_vector))
     return points
 
 
@@ -69,11 +76,13 @@ class IndexWorker:
         lexical: LexicalEncoder,
         *,
         batch_size: int = 32,
+        cross: Embedder | None = None,
     ) -> None:
         self.source = source
         self.index = index
         self.embedder = embedder
         self.lexical = lexical
+        self.cross = cross
         self.batch_size = batch_size
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -91,7 +100,7 @@ class IndexWorker:
                 doc_ids = list(dict.fromkeys(t.doc_id for t in tasks))
                 docs = self.source.load(tasks)
                 present = [docs[d] for d in doc_ids if d in docs]
-                self.index.upsert(build_points(present, self.embedder, self.lexical))
+                self.index.upsert(build_points(present, self.embedder, self.lexical, self.cross))
                 for doc_id in doc_ids:
                     doc = docs.get(doc_id)
                     # Old chunks go only after the new ones are in: a search never sees a gap.

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 from core.settings import Settings
 from core.vocab import DocKind
 from indexing.documents import IndexDocument
-from indexing.factory import live_index, make_client, open_index, point_embedded_index_at
-from indexing.index import FieldIn, IndexFilter, IndexMeta, VectorIndex
+from indexing.factory import index_meta, live_index, load_cross_model, make_client, open_index, point_embedded_index_at
+from indexing.index import FieldIn, IndexFilter, VectorIndex
 from indexing.worker import ClaimedTask, IndexWorker
 from services.index_source import SqlDocumentSource, index_status, out_of_date
 from services.runtime import load_model, make_lexical
@@ -74,6 +74,7 @@ def rebuild(
     model: str,
     *,
     embedder: Embedder | None = None,
+    cross: Embedder | None = None,
     client: QdrantClient | None = None,
     progress: Callable[[int], object] | None = None,
     drop_previous_after: float | None = None,
@@ -85,8 +86,9 @@ def rebuild(
     if not settings.uses_embedded_index:
         client = client or make_client(settings)
     embedder = embedder or load_model(settings, model)
+    cross = cross or load_cross_model(settings)
     lexical = make_lexical(settings)
-    meta = IndexMeta(embedder.name, embedder.dimension, lexical=lexical.scheme)
+    meta = index_meta(embedder, lexical.scheme, cross)
     previous = live_index(settings, client).name
     stamp = f"{time.strftime('%Y%m%d%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:6]}"
     name = f"index-{stamp}" if settings.uses_embedded_index else f"{settings.qdrant_collection}-{stamp}"
@@ -99,7 +101,9 @@ def rebuild(
                 todo = out_of_date(session, index)
             if not todo:
                 break
-            worker = IndexWorker(_Pending(sql, todo), index, embedder, lexical, batch_size=settings.worker_batch_size)
+            worker = IndexWorker(
+                _Pending(sql, todo), index, embedder, lexical, batch_size=settings.worker_batch_size, cross=cross
+            )
             total += worker.drain(progress)
         index.optimize()
         index.flush()

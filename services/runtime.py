@@ -24,8 +24,8 @@ from core.metrics import TimedEmbedder
 from core.settings import Settings
 from indexing.dutch import CompoundLexicalEncoder
 from indexing.embedder import Embedder, load_embedder
-from indexing.factory import live_index, make_client, open_index
-from indexing.index import IndexMeta, VectorIndex
+from indexing.factory import index_meta, live_index, load_cross_model, make_client, open_index
+from indexing.index import VectorIndex
 from indexing.lexical import LexicalEncoder
 from indexing.search import HybridSearcher, weights_for
 from indexing.worker import IndexWorker
@@ -58,6 +58,7 @@ class Generation:
     index: VectorIndex
     searcher: HybridSearcher
     worker: IndexWorker
+    cross: Embedder | None = None  # the second model of a two-model index (``cross_model``)
 
 
 class Runtime:
@@ -81,9 +82,11 @@ class Runtime:
         settings: Settings,
         *,
         embedder: Embedder | None = None,
+        cross: Embedder | None = None,
         recreate_index: bool = False,
         qdrant_client: QdrantClient | None = None,
     ) -> Runtime:
+        """``embedder`` and ``cross`` (tests, benchmarks): models already loaded; otherwise the settings' ones."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         database = Database.open(settings.sqlalchemy_url)
         client = None if settings.uses_embedded_index else qdrant_client or make_client(settings)
@@ -98,7 +101,10 @@ class Runtime:
                 settings.embedding_model,
             )
         embedder = embedder or load_model(settings, model)
-        generation = _generation(settings, database, embedder, model, live.name, client, recreate=recreate_index)
+        cross = cross or load_cross_model(settings)
+        generation = _generation(
+            settings, database, embedder, model, live.name, client, cross=cross, recreate=recreate_index
+        )
         if settings.uses_embedded_index:
             # One process owns the embedded index: leases left by a killed process are void.
             with unit_of_work(database.sessions) as session:
@@ -139,7 +145,7 @@ class Runtime:
                 return False
             model = live.model or self.settings.embedding_model
             embedder = old.embedder if model == old.model else load_model(self.settings, model)
-            new = _generation(self.settings, self.database, embedder, model, live.name, self._client)
+            new = _generation(self.settings, self.database, embedder, model, live.name, self._client, cross=old.cross)
             if self.background:
                 old.worker.stop()  # its batch in hand ends in the old index; the catch-up below sees it
             self.live = new
@@ -198,24 +204,33 @@ def _generation(
     name: str | None,
     client: QdrantClient | None,
     *,
+    cross: Embedder | None = None,
     recreate: bool = False,
 ) -> Generation:
     if not isinstance(embedder, TimedEmbedder):
         embedder = TimedEmbedder(embedder)  # type: ignore[assignment]  # same protocol, each call timed
+    if cross is not None and not isinstance(cross, TimedEmbedder):
+        cross = TimedEmbedder(cross)  # type: ignore[assignment]
     lexical = make_lexical(settings)
-    meta = IndexMeta(embedder.name, embedder.dimension, lexical=lexical.scheme)
+    meta = index_meta(embedder, lexical.scheme, cross)
     index = open_index(settings, meta, recreate=recreate, client=client, name=None if recreate else name)
     searcher = HybridSearcher(
         index,
         embedder,
         lexical,
-        weights_for(embedder.name, settings.fusion_weights, settings.rrf_k),
+        weights_for(embedder.name, settings.fusion_weights, settings.rrf_k, cross=cross.name if cross else None),
         cache_size=settings.query_cache_size,
+        cross=cross,
     )
     worker = IndexWorker(
-        SqlDocumentSource(database.sessions), index, embedder, lexical, batch_size=settings.worker_batch_size
+        SqlDocumentSource(database.sessions),
+        index,
+        embedder,
+        lexical,
+        batch_size=settings.worker_batch_size,
+        cross=cross,
     )
-    return Generation(getattr(index, "name", name or ""), model, embedder, index, searcher, worker)
+    return Generation(getattr(index, "name", name or ""), model, embedder, index, searcher, worker, cross)
 
 
 def _close_generation(settings: Settings, old: Generation) -> None:

@@ -13,7 +13,7 @@ from core.errors import InvalidInput
 from core.vocab import Status
 from indexing.documents import INDEXED_SECTIONS
 from indexing.highlight import QueryTerms, Snippet, make_snippet
-from indexing.index import FieldIn, IndexFilter
+from indexing.index import CROSS, FieldIn, IndexFilter
 from indexing.search import DocumentHit, HybridSearcher, QueryVectors, SearchMode
 from schemas.practices import PracticeSummary
 from schemas.search import Highlight, SearchHit, SearchResponse
@@ -72,22 +72,35 @@ def evidence(
 ) -> dict[uuid.UUID, tuple[float, float | None]]:
     """(dense cosine, lexical score per query term) of each hit: the features of the calibration. A document the
     dense leg did not list still has a closest passage; one the lexical leg did not list shares no query word; one
-    in another language than the query (multilingual model) could not share any: its lexical feature is None."""
+    in another language than the query (multilingual model) could not share any: its lexical feature is None, and
+    in a two-model index its cosine is the cross model's (the one that bridges languages)."""
     if vectors.dense is None or not vectors.sparse:
         return {}
     terms = len(vectors.sparse.indices)
     documents = searcher.index.documents()  # every head point carries words: the population of Qdrant's IDF
-    language = vectors.language if searcher.embedder.multilingual else None
-    closest = searcher.closest([hit.doc_id for hit in hits if hit.dense is None], vectors.dense)
-    return {
-        hit.doc_id: (
-            hit.dense if hit.dense is not None else closest.get(hit.doc_id, 0.0),
-            None
-            if language and hit.language and hit.language != language
-            else lexical_per_term(hit.lexical, terms, documents),
-        )
-        for hit in hits
-    }
+    language = vectors.language if searcher.embedder.multilingual or searcher.cross else None
+
+    def across(hit: DocumentHit) -> bool:
+        return bool(language and hit.language and hit.language != language)
+
+    # In a two-model index a practice in another language is judged by the cross model, the one that bridges.
+    by_cross = vectors.cross is not None
+    closest = searcher.closest(
+        [h.doc_id for h in hits if h.dense is None and not (by_cross and across(h))], vectors.dense
+    )
+    closest_cross = (
+        searcher.closest([h.doc_id for h in hits if h.cross is None and across(h)], vectors.cross, CROSS)
+        if vectors.cross is not None
+        else {}
+    )
+    found: dict[uuid.UUID, tuple[float, float | None]] = {}
+    for hit in hits:
+        if by_cross and across(hit):
+            found[hit.doc_id] = (hit.cross if hit.cross is not None else closest_cross.get(hit.doc_id, 0.0), None)
+        else:
+            cosine = hit.dense if hit.dense is not None else closest.get(hit.doc_id, 0.0)
+            found[hit.doc_id] = (cosine, None if across(hit) else lexical_per_term(hit.lexical, terms, documents))
+    return found
 
 
 def judge(
@@ -95,7 +108,7 @@ def judge(
 ) -> dict[uuid.UUID, Judgement]:
     """Calibrated relevance of each hit (practices and questions alike). Empty when a leg did not run (single-leg
     modes) or the model has no calibration: then nothing is labelled and nothing is left out."""
-    calibration = calibration_for(searcher.embedder.name)
+    calibration = calibration_for(searcher.family)
     if calibration is None:
         return {}
     judged = {}

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from indexing.index import IndexFilter, IndexHit, IndexMeta, IndexPoint, IndexQuery
+from indexing.index import DENSE, IndexFilter, IndexHit, IndexMeta, IndexPoint, IndexQuery
 
 
 class RecordingIndex:
@@ -48,7 +48,7 @@ class RecordingIndex:
     def documents(self) -> int:
         return 0
 
-    def vectors_of(self, doc_id: uuid.UUID) -> list[list[float]]:
+    def vectors_of(self, doc_id: uuid.UUID, using: str = DENSE) -> list[list[float]]:
         return []
 
     def versions(self) -> Iterator[tuple[uuid.UUID, int]]:

@@ -16,7 +16,7 @@ from indexing.embedder import Embedder
 from indexing.factory import open_index
 from indexing.index import IndexFilter, IndexMeta, IndexQuery, VectorIndex
 from indexing.lexical import LexicalEncoder
-from indexing.search import DocumentHit, FusionWeights, HybridSearcher, SearchMode, _fuse
+from indexing.search import DocumentHit, FusionWeights, HybridSearcher, LegWeight, SearchMode, _fuse
 from indexing.worker import build_points
 
 LEXICAL = LexicalEncoder()
@@ -85,7 +85,7 @@ def _hit(number: int, section: str, language: str = "nl") -> DocumentHit:
 def test_fusion_is_weighted_reciprocal_rank_per_document() -> None:
     dense = [_hit(1, "approach"), _hit(2, "results")]
     lexical = [_hit(2, "summary"), _hit(3, "summary")]
-    fused = _fuse([(1.0, dense), (3.0, lexical)], rrf_k=10)
+    fused = _fuse([(LegWeight(1.0, 1.0), dense), (LegWeight(3.0, 3.0), lexical)], rrf_k=10)
     assert [h.doc_id.int for h in fused] == [2, 3, 1]
     assert fused[0].score == pytest.approx(1 / 12 + 3 / 11)
     assert fused[1].score == pytest.approx(3 / 12)
@@ -96,8 +96,9 @@ def test_with_a_multilingual_model_the_lexical_weight_carries_documents_in_anoth
     # The lexical leg cannot find the English practice for a Dutch question; the multilingual dense leg can.
     dense = [_hit(1, "approach", "en"), _hit(2, "results")]
     lexical = [_hit(2, "summary"), _hit(3, "summary")]
-    assert [h.doc_id.int for h in _fuse([(1.0, dense), (3.0, lexical)], rrf_k=10)] == [2, 3, 1]
-    fused = _fuse([(1.0, dense), (3.0, lexical)], rrf_k=10, across=("nl", 3.0))
+    words = (LegWeight(3.0, 3.0), lexical)
+    assert [h.doc_id.int for h in _fuse([(LegWeight(1.0, 1.0), dense), words], rrf_k=10, language="nl")] == [2, 3, 1]
+    fused = _fuse([(LegWeight(1.0, 1.0 + 3.0), dense), words], rrf_k=10, language="nl")
     assert [h.doc_id.int for h in fused] == [1, 2, 3]
     assert fused[0].score == pytest.approx((1 + 3) / 11)
     assert fused[1].score == pytest.approx(1 / 12 + 3 / 11)  # same-language documents are scored as before
