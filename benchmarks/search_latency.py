@@ -144,8 +144,8 @@ def measure_floor(data_dir: Path, similar_refs: int = 100) -> Floor:
     from sqlalchemy import select
 
     from core.settings import Settings
-    from indexing.factory import live_index, open_index
-    from indexing.index import FieldIn, IndexMeta, IndexQuery
+    from indexing.factory import index_meta, live_index, load_cross_model, open_index
+    from indexing.index import CROSS, FieldIn, IndexQuery
     from indexing.lexical import guess_language
     from indexing.search import HybridSearcher, _normalized_mean
     from services.access import ANONYMOUS, AccessPolicy
@@ -158,10 +158,11 @@ def measure_floor(data_dir: Path, similar_refs: int = 100) -> Floor:
     settings = Settings(data_dir=data_dir)
     live = live_index(settings)
     embedder = load_model(settings, live.model or settings.embedding_model)
+    cross = load_cross_model(settings)  # a two-model index (PRAKTIJKBANK_CROSS_MODEL): both queries are timed
     lexical = make_lexical(settings)
-    index = open_index(settings, IndexMeta(embedder.name, embedder.dimension, lexical=lexical.scheme), name=live.name)
+    index = open_index(settings, index_meta(embedder, lexical.scheme, cross), name=live.name)
     database = Database.open(settings.sqlalchemy_url)
-    searcher = HybridSearcher(index, embedder, lexical, cache_size=0)
+    searcher = HybridSearcher(index, embedder, lexical, cache_size=0, cross=cross)
     chunk_limit = searcher._candidates * searcher._chunks_per_document
     floor = Floor(chunks=index.count(heads_only=False))
     try:
@@ -174,11 +175,14 @@ def measure_floor(data_dir: Path, similar_refs: int = 100) -> Floor:
             for text in QUESTIONS:
                 start = time.perf_counter()
                 dense = embedder.embed_query(text)
+                crossing = cross.embed_query(text) if cross else None
                 embedded = time.perf_counter()
                 sparse = lexical.query(text, guess_language(text))
                 legs = time.perf_counter()
                 index.query(IndexQuery(dense, None, flt, limit=chunk_limit))
                 index.query(IndexQuery(None, sparse, flt, limit=searcher._candidates))
+                if crossing is not None:
+                    index.query(IndexQuery(crossing, None, flt, limit=chunk_limit, using=CROSS))
                 done = time.perf_counter()
                 floor.embed_ms.append((embedded - start) * 1000)
                 floor.engine_ms.append((done - legs) * 1000)

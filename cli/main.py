@@ -251,7 +251,7 @@ def status(data_dir: Path | None) -> None:
     try:
         with _runtime(settings) as runtime, runtime.database.unit_of_work() as session:
             state = index_status(session, runtime.index)
-            model = runtime.embedder.name
+            model = runtime.models
         index = _counts(state.in_index) if state.in_index is not None else "did not answer (see the log)"
     except IndexUnavailable as exc:
         # The embedded index belongs to a running service: SQL answers, and the service's /readyz has the rest.

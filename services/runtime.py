@@ -121,6 +121,12 @@ class Runtime:
         return self.live.index
 
     @property
+    def models(self) -> str:
+        """The live index's model, and its cross model when there is one (as status and readiness name them)."""
+        cross = self.live.cross
+        return f"{self.live.embedder.name} + {cross.name}" if cross else self.live.embedder.name
+
+    @property
     def searcher(self) -> HybridSearcher:
         return self.live.searcher
 

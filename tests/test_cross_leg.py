@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -15,6 +17,7 @@ from core.settings import E5, PROJECT_ROOT, USE_MULTILINGUAL
 from indexing.embedder import Embedder, load_embedder
 from indexing.index import CROSS
 from indexing.search import SearchMode
+from services.confidence import calibration_for
 from services.runtime import Runtime
 from tests.conftest import BACKEND, SEED_DIR, PgDatabases, make_database_url, make_settings
 from tests.crosslingual import language_of
@@ -110,3 +113,35 @@ def test_across_languages_the_two_legs_beat_e5_alone(indexed: Indexed, collectio
     ndcg = score(run, collection.qrels).ndcg
     print(f"crosslingual hybrid with two dense legs: nDCG@10 {ndcg:.3f}")
     assert ndcg >= 0.85
+
+
+OUT_OF_DOMAIN: list[str] = yaml.safe_load((Path(__file__).parent / "data" / "out_of_domain.yaml").read_text("utf-8"))
+
+
+def test_the_pair_has_a_calibration_of_its_own(two_models: Runtime) -> None:
+    assert two_models.searcher.family == f"{E5}+{USE_MULTILINGUAL}"
+    assert calibration_for(two_models.searcher.family) is not None  # benchmarks/calibrate.py --cross-model ... --write
+
+
+@pytest.mark.parametrize("question", [*OUT_OF_DOMAIN[:3], *OUT_OF_DOMAIN[-3:], "qwxzyplk"])
+def test_out_of_domain_questions_get_no_strong_hit(api: TestClient, question: str) -> None:
+    body = api.get("/api/v1/search", params={"q": question}).json()
+    assert body["nothing_strong"] is True
+    assert all(hit["label"] in ("mogelijk", "zwak") for hit in body["hits"])
+    assert len(body["hits"]) < 10
+
+
+@pytest.mark.parametrize(
+    ("question", "slug"),
+    [
+        ("schuldeisers in één keer afbetalen met een lening van de gemeente", "saneringskrediet-via-kredietbank"),
+        # Across languages a practice is judged by USE's cosine alone (no shared words).
+        (crosslingual("x06"), "eastvale-street-triage-mental-health-nurse-police"),
+        (crosslingual("y02"), "saneringskrediet-via-kredietbank"),
+    ],
+    ids=["same-language", "nl-en", "en-nl"],
+)
+def test_the_right_practice_is_labelled_sterk_or_mogelijk(api: TestClient, question: str, slug: str) -> None:
+    hits = api.get("/api/v1/search", params={"q": question, "limit": 5}).json()["hits"]
+    labels = {hit["practice"]["slug"]: hit["label"] for hit in hits}
+    assert labels.get(slug) in ("sterk", "mogelijk"), labels

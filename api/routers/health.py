@@ -21,5 +21,5 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
 def readyz(session: SessionDep, runtime: RuntimeDep) -> JSONResponse:
     """200 while the service can answer (`ready`, or `indexing` with its progress); 503 when the index is down."""
-    body = readiness(session, runtime.index, runtime.embedder.name)
+    body = readiness(session, runtime.index, runtime.models)
     return JSONResponse(body.model_dump(), status_code=503 if body.status == "degraded" else 200)
