@@ -59,6 +59,8 @@ MEASURED_WEIGHTS: dict[str, dict[str, tuple[float, float]]] = {
     BUNDLED_MODEL: {"nl": (1.0, 5.0), "en": (1.0, 1.0)},
     USE_MULTILINGUAL: {"nl": (1.0, 3.0), "en": (1.0, 3.0)},
     E5: {"nl": (1.0, 3.0), "en": (1.0, 1.0)},
+    # e5 with USE as the cross leg (below): with USE carrying the other language, e5 and the words weigh equally.
+    f"{E5}+{USE_MULTILINGUAL}": {"nl": (1.0, 1.0), "en": (1.0, 1.0)},
 }
 
 
@@ -66,9 +68,9 @@ MEASURED_WEIGHTS: dict[str, dict[str, tuple[float, float]]] = {
 # --cross-model ... --sweep-cross` (figures in the README). A pair may also have its own (dense, lexical) weights
 # in MEASURED_WEIGHTS under the same key; otherwise the primary model's apply. For e5+USE the sweep's best is a
 # rule: USE does not count within the question's language (e5 and the words are better there), and for a practice
-# in another language it stands in for both legs that cannot reach it, with their summed weight (nl 1+3, en 1+1).
+# in another language it stands in for both legs that cannot reach it, with their summed weight (1 + 1).
 MEASURED_CROSS_WEIGHTS: dict[str, dict[str, CrossWeights]] = {
-    f"{E5}+{USE_MULTILINGUAL}": {"nl": CrossWeights(0.0, 4.0, 0.0), "en": CrossWeights(0.0, 2.0, 0.0)},
+    f"{E5}+{USE_MULTILINGUAL}": {"nl": CrossWeights(0.0, 2.0, 0.0), "en": CrossWeights(0.0, 2.0, 0.0)},
 }
 
 
