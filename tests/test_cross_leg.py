@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from benchmarks.evaluation import Collection, Indexed, index_collection, load_beir, run_queries, score
+from core.errors import IndexMismatch
 from core.settings import E5, PROJECT_ROOT, USE_MULTILINGUAL
 from indexing.embedder import Embedder, load_embedder
 from indexing.index import CROSS
@@ -145,3 +146,23 @@ def test_the_right_practice_is_labelled_sterk_or_mogelijk(api: TestClient, quest
     hits = api.get("/api/v1/search", params={"q": question, "limit": 5}).json()["hits"]
     labels = {hit["practice"]["slug"]: hit["label"] for hit in hits}
     assert labels.get(slug) in ("sterk", "mogelijk"), labels
+
+
+def test_the_setting_builds_the_cross_leg_and_a_changed_setting_is_refused(
+    tmp_path: Path, pg_databases: PgDatabases | None, embedder: Embedder
+) -> None:
+    """PRAKTIJKBANK_CROSS_MODEL alone (no model handed in) loads the second model into searcher and worker; a
+    service started later without it, on the same index, refuses until `praktijkbank reindex`."""
+    database_url = make_database_url(tmp_path / "db", pg_databases)
+    settings = make_settings(tmp_path / "data", database_url, cross_model=USE_MULTILINGUAL)
+    runtime = Runtime.build(settings, embedder=embedder)
+    try:
+        cross = runtime.live.cross
+        assert cross is not None and cross.name.startswith(USE_MULTILINGUAL)
+        assert runtime.searcher.cross is cross and runtime.worker.cross is cross
+        assert runtime.index.meta.cross_model == cross.name
+        assert " + " in runtime.models
+    finally:
+        runtime.close()
+    with pytest.raises(IndexMismatch, match="reindex"):
+        Runtime.build(make_settings(tmp_path / "data", database_url), embedder=embedder)
