@@ -39,6 +39,7 @@ NL: dict[str, str] = {
     "home.applied_count": "{count}× toegepast",
     "results.title": "Resultaten voor ‘{q}’",
     "results.count": "{count} verwante praktijken",
+    "results.count.one": "1 verwante praktijk",
     "results.count_capped": "De {count} best passende praktijken",
     "results.page": "pagina {page} van {pages}",
     "results.found_in": "Gevonden in: {section}",
@@ -166,6 +167,7 @@ NL: dict[str, str] = {
     "questions.none": "Nog geen vragen.",
     "questions.asked_by": "Gesteld door {name}",
     "questions.answers": "{count} antwoorden",
+    "questions.answers.one": "1 antwoord",
     "questions.open": "Open",
     "questions.answered": "Beantwoord",
     "question.answers": "Antwoorden",
@@ -338,8 +340,8 @@ NL: dict[str, str] = {
 
 
 def t(key: str, /, **values: Any) -> str:
-    """The Dutch text for ``key``, with ``{name}`` placeholders filled in."""
-    text = NL[key]
+    """The Dutch text for ``key``, with ``{name}`` placeholders filled in; ``key.one`` where a count is 1."""
+    text = NL.get(f"{key}.one", NL[key]) if values.get("count") == 1 else NL[key]
     return text.format(**values) if values else text
 
 

@@ -113,3 +113,11 @@ def test_the_ask_page_labels_its_practices(seeded_client: TestClient) -> None:
     assert cards and badge_of(cards[0]) == BADGES["sterk"]
     assert all(badge_of(card) in BADGES.values() for card in cards)
     assert NOTHING_STRONG not in html
+
+
+def test_a_count_of_one_reads_as_dutch() -> None:
+    assert t("questions.answers", count=1) == "1 antwoord"
+    assert t("questions.answers", count=0) == "0 antwoorden"
+    assert t("results.count", count=1) == "1 verwante praktijk"
+    assert t("results.count", count=3) == "3 verwante praktijken"
+    assert t("home.applied_count", count=1) == "1× toegepast"  # no singular form needed
