@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,18 +20,6 @@ ONE_MODEL = IndexMeta("primary-model", 4)
 TWO_MODELS = IndexMeta("primary-model", 4, cross_model="cross-model", cross_dimension=3)
 LEXICAL = LexicalEncoder()
 DOC_A, DOC_B = uuid.UUID(int=1), uuid.UUID(int=2)
-
-
-@pytest.fixture(params=["edge", "server"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Settings, object]]:
-    if request.param == "edge":
-        yield Settings(data_dir=tmp_path, qdrant_url=None), None
-    else:
-        from qdrant_client import QdrantClient
-
-        client = QdrantClient(location=":memory:")
-        yield Settings(data_dir=tmp_path, qdrant_url=":memory:"), client
-        client.close()
 
 
 def close(index: VectorIndex, client: object) -> None:

@@ -19,18 +19,6 @@ META = IndexMeta("test-model", 4)
 LEXICAL = LexicalEncoder()
 
 
-@pytest.fixture(params=["edge", "server"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Settings, object]]:
-    if request.param == "edge":
-        yield Settings(data_dir=tmp_path, qdrant_url=None), None
-    else:
-        from qdrant_client import QdrantClient
-
-        client = QdrantClient(location=":memory:")
-        yield Settings(data_dir=tmp_path, qdrant_url=":memory:"), client
-        client.close()
-
-
 @pytest.fixture
 def index(backend: tuple[Settings, object]) -> Iterator[VectorIndex]:
     settings, client = backend
