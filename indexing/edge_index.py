@@ -105,8 +105,8 @@ class EdgeIndex:
         if not points:
             return
         edge_points = [qe.Point(id=str(p.id), vector=_vectors(p), payload=p.payload) for p in points]
-        self._documents.forget()
-        self._shard.update(qe.UpdateOperation.upsert_points(edge_points))
+        with self._documents.changing():
+            self._shard.update(qe.UpdateOperation.upsert_points(edge_points))
 
     def remove(self, doc_id: uuid.UUID, *, keep_version: int | None = None) -> None:
         flt = IndexFilter(all_of=(FieldIn("doc_id", (str(doc_id),)),))
@@ -114,8 +114,8 @@ class EdgeIndex:
             flt = flt.excluding(FieldIn("version", (keep_version,)))
         edge_filter = to_edge_filter(flt)
         assert edge_filter is not None
-        self._documents.forget()
-        self._shard.update(qe.UpdateOperation.delete_points_by_filter(edge_filter))
+        with self._documents.changing():
+            self._shard.update(qe.UpdateOperation.delete_points_by_filter(edge_filter))
 
     def query(self, query: IndexQuery) -> list[IndexHit]:
         if query.dense is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 import uuid
@@ -155,6 +156,14 @@ class DocumentCount:
 
     def forget(self) -> None:
         self._known = None
+
+    @contextlib.contextmanager
+    def changing(self) -> Iterator[None]:
+        """Around a write: forgotten when the write is done (a count taken while it was under way may miss it)."""
+        try:
+            yield
+        finally:
+            self.forget()
 
 
 class VectorIndex(Protocol):

@@ -194,8 +194,7 @@ class ServerIndex:
     def upsert(self, points: Sequence[IndexPoint]) -> None:
         if not points:
             return
-        self._documents.forget()
-        with _reachable():
+        with self._documents.changing(), _reachable():
             self._client.upsert(
                 self._collection,
                 points=[
@@ -215,8 +214,7 @@ class ServerIndex:
             flt = flt.excluding(FieldIn("version", (keep_version,)))
         client_filter = to_client_filter(flt)
         assert client_filter is not None
-        self._documents.forget()
-        with _reachable():
+        with self._documents.changing(), _reachable():
             self._client.delete(self._collection, points_selector=qm.FilterSelector(filter=client_filter), wait=True)
 
     def query(self, query: IndexQuery) -> list[IndexHit]:

@@ -140,13 +140,16 @@ def test_the_remembered_document_count_follows_this_processs_writes(index: Vecto
 
 
 def test_a_document_count_is_asked_again_when_forgotten_or_too_old() -> None:
-    answers = iter([5, 6, 7])
+    answers = iter([5, 6, 7, 8])
     kept = DocumentCount(lambda: next(answers))
     assert (kept.get(), kept.get()) == (5, 5)  # remembered
     kept.forget()
     assert kept.get() == 6
+    with kept.changing():
+        assert kept.get() == 6  # a count taken during a write...
+    assert kept.get() == 7  # ...is forgotten when the write is done
     aged = DocumentCount(lambda: next(answers), max_age=0.0)
-    assert aged.get() == 7
+    assert aged.get() == 8
     with pytest.raises(StopIteration):
         aged.get()  # older than max_age: asked again
 
