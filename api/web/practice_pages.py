@@ -59,9 +59,8 @@ def apply_practice(
     """'Wij passen dit toe': the signed-in person's organisation applies this practice."""
     page.check_csrf(csrf)
     practice = practice_service.find(page.session, ref, page.policy)
-    if not note.strip():
-        context = _practice_context(page, ref, searcher)
-        return page.render("practice.html", 422, errors={"note": t("error.required")}, typed={"note": note}, **context)
+    if (missing := _required(page, ref, searcher, "note", note)) is not None:
+        return missing
     applied = ApplicationCreate(organisation=None, applied_on=date.today(), note=note.strip())
     questions_service.apply_practice(page.session, practice.id, applied, page.policy)
     return done(f"/praktijken/{practice.slug}#toegepast", "applied")
@@ -74,9 +73,8 @@ def give_feedback(
     """Collegial feedback on a practice."""
     page.check_csrf(csrf)
     practice = practice_service.find(page.session, ref, page.policy)
-    if not body.strip():
-        context = _practice_context(page, ref, searcher)
-        return page.render("practice.html", 422, errors={"body": t("error.required")}, typed={"body": body}, **context)
+    if (missing := _required(page, ref, searcher, "body", body)) is not None:
+        return missing
     questions_service.give_feedback(page.session, practice.id, body.strip(), page.policy)
     return done(f"/praktijken/{practice.slug}#feedback", "feedback")
 
@@ -98,3 +96,11 @@ def versions_page(
         raise NotFound("no such version", field="version")
     diffs = browse.diff_versions(older, newer) if older and newer else []
     return page.render("versions.html", p=practice, versions=versions, older=older, newer=newer, diffs=diffs)
+
+
+def _required(page: PageDep, ref: str, searcher: SearcherDep, field: str, typed: str) -> Response | None:
+    """The practice page again with "required" beside ``field`` and what was typed kept, when nothing was typed."""
+    if typed.strip():
+        return None
+    context = _practice_context(page, ref, searcher)
+    return page.render("practice.html", 422, errors={field: t("error.required")}, typed={field: typed}, **context)

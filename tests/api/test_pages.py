@@ -255,6 +255,8 @@ def test_applied_and_feedback_forms(site: Site) -> None:
     assert empty.status_code == 422 and "Vul dit veld in." in empty.text and 'aria-invalid="true"' in empty.text
     done = client.post(f"/praktijken/{slug}/feedback", data={"csrf": csrf, "body": "Werkt ook bij ons."})
     assert done.status_code == 200 and "Werkt ook bij ons." in done.text and "Dank je" in done.text
+    blank = client.post(f"/praktijken/{slug}/toegepast", data={"csrf": csrf, "note": "   "})
+    assert blank.status_code == 422 and 'id="veld-note"' in blank.text and "Vul dit veld in." in blank.text
     applied = client.post(f"/praktijken/{slug}/toegepast", data={"csrf": csrf, "note": "Sinds maart in twee wijken."})
     assert applied.status_code == 200 and "Sinds maart in twee wijken." in applied.text
 
