@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     )
     qdrant_quantization: Literal["none", "int8"] = Field(
         default="none",
-        description="`int8`: scalar-quantised dense vectors in RAM (4x smaller), originals on disk for rescoring.",
+        description="`int8`: scalar-quantised dense vectors in RAM (4x smaller), originals on disk for rescoring; "
+        "for the embedded engine and a Qdrant server alike, applied when the index is built (`reindex`).",
     )
     redis_url: str | None = Field(
         default=None,

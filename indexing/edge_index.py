@@ -8,9 +8,9 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import qdrant_edge as qe
 
@@ -34,6 +34,10 @@ from indexing.index import (
 
 logger = logging.getLogger(__name__)
 META_FILE = "praktijkbank-index.json"
+# Points whose hit fields (HIT_FIELDS) are kept in memory: reading a hit's payload from the engine costs about
+# 15 us a point (some 5 ms for a dense leg of 300 chunks), the search without it a tenth of that.
+HIT_CACHE_POINTS = 200_000
+STORAGE_KEY = "storage"  # how the vectors are stored: not part of IndexMeta, a change needs no rebuild to answer
 
 
 def _condition(cond: FieldIn) -> qe.FieldCondition:
@@ -53,52 +57,88 @@ def to_edge_filter(flt: IndexFilter) -> qe.Filter | None:
     return qe.Filter(must=must or None, must_not=must_not or None)
 
 
+Quantization = Literal["none", "int8"]
+
+
 class EdgeIndex:
-    def __init__(self, path: Path, meta: IndexMeta, *, recreate: bool = False) -> None:
+    def __init__(
+        self, path: Path, meta: IndexMeta, *, recreate: bool = False, quantization: Quantization = "none"
+    ) -> None:
+        """``quantization`` applies when the shard is created (`reindex` to change an existing one): ``int8`` keeps
+        scalar-quantised dense vectors in RAM (a quarter of the size) and the originals on disk, read only to
+        rescore the best candidates."""
         self.path = path
         self.name = path.name
         self.meta = meta
+        self.quantization = quantization
         self._documents = DocumentCount(self.count)  # only this process writes an embedded index
+        self._hit_fields = HitFields(HIT_CACHE_POINTS)
         self._lock_fd = _lock(path)
         try:
             # No meta file means a creation that died half-way: nothing in it can be trusted.
             if path.exists() and (recreate or not (path / META_FILE).exists()):
                 shutil.rmtree(path)
-            self._shard = self._open(path, meta)
+            self._shard, built = self._open(path, meta, quantization)
         except BaseException:
             os.close(self._lock_fd)
             raise
+        # int8 candidates, twice as many as asked, rescored on the originals: as good as the float index
+        # (tests/indexing/test_quantization.py), where without oversampling recall@10 fell by up to 0.04.
+        self._params = (
+            qe.SearchParams(quantization=qe.QuantizationSearchParams(rescore=True, oversampling=2.0))
+            if built == "int8"
+            else None
+        )
 
     @staticmethod
-    def _open(path: Path, meta: IndexMeta) -> qe.EdgeShard:
+    def _open(path: Path, meta: IndexMeta, quantization: Quantization) -> tuple[qe.EdgeShard, str]:
+        """The shard, and the quantization its vectors were stored with."""
         meta_path = path / META_FILE
         if meta_path.exists():
-            stored = IndexMeta.from_dict(json.loads(meta_path.read_text()))
+            written = json.loads(meta_path.read_text())
+            stored = IndexMeta.from_dict(written)
             if stored != meta:
                 raise IndexMismatch(
                     f"the index in {path} was built with {stored.as_dict()}; the service is configured for "
                     f"{meta.as_dict()}. Run `praktijkbank reindex` to rebuild it."
                 )
-            return qe.EdgeShard.load(str(path))
+            built = written.get(STORAGE_KEY, {}).get("quantization", "none")
+            if built != quantization:  # the same vectors, stored otherwise: it answers, but say so
+                logger.warning(
+                    "the index in %s stores its vectors with quantization %r, configured is %r: run `praktijkbank "
+                    "reindex` to apply it",
+                    path,
+                    built,
+                    quantization,
+                )
+            return qe.EdgeShard.load(str(path)), built
         path.mkdir(parents=True, exist_ok=True)
-        shard = qe.EdgeShard.create(str(path), EdgeIndex._config(meta))
+        shard = qe.EdgeShard.create(str(path), EdgeIndex._config(meta, quantization))
         for name in KEYWORD_FIELDS:
             shard.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Keyword))
         for name in INTEGER_FIELDS:
             shard.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Integer))
         shard.flush()
         # Written last: a shard without this file is an unfinished creation and is made anew.
-        meta_path.write_text(json.dumps(meta.as_dict()))
-        return shard
+        meta_path.write_text(json.dumps({**meta.as_dict(), STORAGE_KEY: {"quantization": quantization}}))
+        return shard, quantization
 
     @staticmethod
-    def _config(meta: IndexMeta) -> qe.EdgeConfig:
-        vectors = {DENSE: qe.EdgeVectorParams(size=meta.dimension, distance=qe.Distance.Cosine)}
+    def _config(meta: IndexMeta, quantization: Quantization = "none") -> qe.EdgeConfig:
+        quantized = quantization == "int8"
+        # Quantised: the originals are read from disk only to rescore the best candidates.
+        memory = qe.Memory.Cold if quantized else None
+        vectors = {DENSE: qe.EdgeVectorParams(size=meta.dimension, distance=qe.Distance.Cosine, memory=memory)}
         if meta.cross_model:
-            vectors[CROSS] = qe.EdgeVectorParams(size=meta.cross_dimension, distance=qe.Distance.Cosine)
+            vectors[CROSS] = qe.EdgeVectorParams(size=meta.cross_dimension, distance=qe.Distance.Cosine, memory=memory)
         return qe.EdgeConfig(
             vectors=vectors,
             sparse_vectors={LEXICAL: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+            quantization_config=(
+                qe.ScalarQuantizationConfig(qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Pinned)
+                if quantized
+                else None
+            ),
         )
 
     def upsert(self, points: Sequence[IndexPoint]) -> None:
@@ -107,6 +147,7 @@ class EdgeIndex:
         edge_points = [qe.Point(id=str(p.id), vector=_vectors(p), payload=p.payload) for p in points]
         with self._documents.changing():
             self._shard.update(qe.UpdateOperation.upsert_points(edge_points))
+        self._hit_fields.rewritten(points)
 
     def remove(self, doc_id: uuid.UUID, *, keep_version: int | None = None) -> None:
         flt = IndexFilter(all_of=(FieldIn("doc_id", (str(doc_id),)),))
@@ -125,9 +166,16 @@ class EdgeIndex:
         else:
             return []  # a query without words
         request = qe.QueryRequest(
-            limit=query.limit, query=nearest, filter=to_edge_filter(query.filter), with_payload=list(HIT_FIELDS)
+            limit=query.limit, query=nearest, filter=to_edge_filter(query.filter), with_payload=False
         )
-        return [_hit(p.id, p.score, p.payload) for p in self._shard.query(request)]
+        found = [(str(p.id), float(p.score)) for p in self._shard.query(request)]
+        fields = self._hit_fields.of([point_id for point_id, _ in found], self._read_hit_fields)
+        # A point removed between the query and the read of its fields is left out, as if found a moment later.
+        return [IndexHit(point_id, score, fields[point_id]) for point_id, score in found if point_id in fields]
+
+    def _read_hit_fields(self, point_ids: list[str]) -> dict[str, dict[str, Any]]:
+        records = self._shard.retrieve(point_ids, with_payload=list(HIT_FIELDS), with_vector=False)  # type: ignore[arg-type]
+        return {str(r.id): r.payload or {} for r in records}
 
     def count(self, flt: IndexFilter | None = None, *, heads_only: bool = True) -> int:
         flt = flt or IndexFilter()
@@ -194,5 +242,36 @@ def _lock(path: Path) -> int:
     return fd
 
 
-def _hit(point_id: Any, score: float, payload: dict[str, Any] | None) -> IndexHit:
-    return IndexHit(str(point_id), float(score), payload or {})
+class HitFields:
+    """The hit fields of recently found points, by point id, at most ``limit`` of them (oldest out first).
+
+    A point's id is made from its document, section and chunk number (``Chunk.point_id``), so those fields never
+    change for an id; its language can, with a new version of the document, and every upsert in this process (the
+    only writer of an embedded index) rewrites what is kept of the points it writes. A removed point's entry stays
+    until it ages out: the engine no longer returns its id."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._fields: dict[str, dict[str, Any]] = {}
+
+    def of(
+        self, point_ids: list[str], read: Callable[[list[str]], dict[str, dict[str, Any]]]
+    ) -> dict[str, dict[str, Any]]:
+        kept = self._fields
+        missing = [point_id for point_id in point_ids if point_id not in kept]
+        if missing:
+            read_now = read(missing)
+            for point_id, fields in read_now.items():
+                self._keep(point_id, fields)
+        return {point_id: kept[point_id] for point_id in point_ids if point_id in kept}
+
+    def rewritten(self, points: Sequence[IndexPoint]) -> None:
+        for point in points:
+            point_id = str(point.id)
+            if point_id in self._fields:
+                self._fields[point_id] = {name: point.payload[name] for name in HIT_FIELDS if name in point.payload}
+
+    def _keep(self, point_id: str, fields: dict[str, Any]) -> None:
+        if len(self._fields) >= self._limit:
+            del self._fields[next(iter(self._fields))]
+        self._fields[point_id] = fields

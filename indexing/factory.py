@@ -95,7 +95,7 @@ def open_index(
     """
     if settings.uses_embedded_index:
         folder = name or live_index(settings).name or LEGACY_FOLDER
-        return EdgeIndex(settings.data_dir / folder, meta, recreate=recreate)
+        return EdgeIndex(settings.data_dir / folder, meta, recreate=recreate, quantization=settings.qdrant_quantization)
 
     from indexing.server_index import ServerIndex, live_collection, new_collection_name, switch_alias
 

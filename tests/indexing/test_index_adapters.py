@@ -249,3 +249,20 @@ def test_server_collection_is_laid_out_from_settings_behind_an_alias(tmp_path: P
     fill(index)
     assert open_index(settings, META, client=client).count() == 3  # a second process opens the same collection
     client.close()
+
+
+def test_a_hit_carries_the_fields_of_the_latest_write(index: VectorIndex) -> None:
+    """The embedded adapter keeps found points' hit fields in memory: a new version of a document, written in
+    another language, must not be found with the old one (it weighs the document in fusion)."""
+    doc = uuid.uuid4()
+    query = IndexQuery([1, 0, 0, 0], None, IndexFilter(), limit=5)
+    index.upsert([point(doc, "summary", 0, [1, 0, 0, 0], "Schuldhulp voor jongeren", language="nl")])
+    assert [(h.payload["doc_id"], h.payload["language"]) for h in index.query(query)] == [(str(doc), "nl")]
+    index.upsert([point(doc, "summary", 0, [1, 0, 0, 0], "Debt help for young people", language="en", version=2)])
+    index.remove(doc, keep_version=2)
+    again = index.query(query)
+    assert [(h.payload["doc_id"], h.payload["language"], h.payload["section"]) for h in again] == [
+        (str(doc), "en", "summary")
+    ]
+    index.remove(doc)
+    assert index.query(query) == []
