@@ -258,12 +258,14 @@ class HitFields:
         self, point_ids: list[str], read: Callable[[list[str]], dict[str, dict[str, Any]]]
     ) -> dict[str, dict[str, Any]]:
         kept = self._fields
-        missing = [point_id for point_id in point_ids if point_id not in kept]
+        found = {point_id: kept[point_id] for point_id in point_ids if point_id in kept}
+        missing = [point_id for point_id in point_ids if point_id not in found]
         if missing:
             read_now = read(missing)
             for point_id, fields in read_now.items():
                 self._keep(point_id, fields)
-        return {point_id: kept[point_id] for point_id in point_ids if point_id in kept}
+            found.update(read_now)
+        return found
 
     def rewritten(self, points: Sequence[IndexPoint]) -> None:
         for point in points:
@@ -272,6 +274,8 @@ class HitFields:
                 self._fields[point_id] = {name: point.payload[name] for name in HIT_FIELDS if name in point.payload}
 
     def _keep(self, point_id: str, fields: dict[str, Any]) -> None:
+        if self._limit <= 0:
+            return
         if len(self._fields) >= self._limit:
             del self._fields[next(iter(self._fields))]
         self._fields[point_id] = fields
