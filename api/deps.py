@@ -1,13 +1,19 @@
-"""Named dependencies. Expensive objects live on ``app.state.runtime``, built once in the lifespan."""
+"""Named dependencies. Expensive objects live on ``app.state.runtime``, built once in the lifespan.
+
+A dependency that does no blocking work is ``async def``: FastAPI runs a plain ``def`` one in a worker thread, and
+each such hop waits for Python's GIL behind the searches in flight (an anonymous search took seven of them). Only
+the work that touches the database or the disk goes to a thread, and only when there is any.
+"""
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from core.errors import Forbidden, Unauthorized
@@ -24,7 +30,7 @@ API_PREFIX = "/api/v1"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -32,15 +38,22 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_session(request: Request, runtime: RuntimeDep) -> Iterator[Session]:
+async def get_session(request: Request, runtime: RuntimeDep) -> AsyncIterator[Session]:
     """One unit of work per request: commit on success, roll back on any error.
 
     The commit happens before the response is sent, so a 2xx always means the write is durable, and a page that
     redirects after a write (post/redirect/get) is never read before its write is visible. That needs
     ``scope="function"``: by default FastAPI runs the code after ``yield`` only after the response has gone out.
+    Opening a session does no I/O (it connects on first use); ending it does, in a worker thread.
     """
-    with unit_of_work(runtime.sessions) as session:
+    work = unit_of_work(runtime.sessions)
+    session = work.__enter__()
+    try:
         yield session
+    except BaseException as exc:
+        await run_in_threadpool(work.__exit__, type(exc), exc, exc.__traceback__)
+        raise
+    await run_in_threadpool(work.__exit__, None, None, None)
     if request.method not in SAFE_METHODS:
         runtime.worker.wake()  # index tasks were committed with the write
 
@@ -50,11 +63,18 @@ def get_session(request: Request, runtime: RuntimeDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_account(request: Request, session: SessionDep) -> Account | None:
+async def get_account(request: Request, session: SessionDep) -> Account | None:
     """The caller's account from a bearer token or a web session cookie; None for anonymous callers.
 
     A token that is sent but is not valid is an error (401), never a silent fall-back to anonymous.
     """
+    if request.headers.get("authorization") is None and not request.cookies.get(SESSION_COOKIE):
+        return None  # anonymous: nothing to look up
+    return await run_in_threadpool(account_from, request, session)
+
+
+def account_from(request: Request, session: Session) -> Account | None:
+    """``get_account``'s look-up, for a caller that is already off the event loop."""
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, secret = header.partition(" ")
@@ -89,21 +109,23 @@ def _check_api_csrf(request: Request, expected: str) -> None:
 AccountDep = Annotated[Account | None, Depends(get_account)]
 
 
-def get_viewer(session: SessionDep, account: AccountDep) -> Viewer:
-    return auth.viewer_for(session, account) if account is not None else ANONYMOUS
+async def get_viewer(session: SessionDep, account: AccountDep) -> Viewer:
+    if account is None:
+        return ANONYMOUS
+    return await run_in_threadpool(auth.viewer_for, session, account)
 
 
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 
 
-def get_policy(viewer: ViewerDep) -> AccessPolicy:
+async def get_policy(viewer: ViewerDep) -> AccessPolicy:
     return AccessPolicy(viewer)
 
 
 PolicyDep = Annotated[AccessPolicy, Depends(get_policy)]
 
 
-def require_account(account: AccountDep) -> Account:
+async def require_account(account: AccountDep) -> Account:
     if account is None:
         raise Unauthorized("sign in or send a personal API token (Authorization: Bearer …)")
     return account
@@ -112,7 +134,7 @@ def require_account(account: AccountDep) -> Account:
 SignedInDep = Annotated[Account, Depends(require_account)]
 
 
-def get_searcher(runtime: RuntimeDep) -> HybridSearcher:
+async def get_searcher(runtime: RuntimeDep) -> HybridSearcher:
     return runtime.searcher
 
 

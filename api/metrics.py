@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import SecretStr
 
-from api.deps import SessionDep, get_account
+from api.deps import SessionDep, account_from
 from core import metrics
 from core.errors import NotFound
 from storage.base import utcnow
@@ -28,7 +28,7 @@ def _scraper(request: Request) -> bool:
 def prometheus_metrics(request: Request, session: SessionDep) -> Response:
     """Prometheus text format: request latency by route, index queue, searches, embedding time."""
     if not _scraper(request):
-        account = get_account(request, session)  # a bad token is a 401 here as everywhere
+        account = account_from(request, session)  # a bad token is a 401 here as everywhere
         if account is None or not account.is_admin:
             raise NotFound("not found")
     backlog = index_tasks.backlog(session)

@@ -52,7 +52,7 @@ def decode_cursor(value: str | None) -> Cursor | None:
         raise InvalidInput("not a cursor returned by this API", field="cursor") from exc
 
 
-def practice_filters(
+async def practice_filters(
     theme: Annotated[list[Theme] | None, Query(description="Any of these themes.")] = None,
     legal_frame: Annotated[list[LegalFrame] | None, Query()] = None,
     organisation: Annotated[str | None, Query(max_length=120, pattern=SLUG_PATTERN)] = None,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
@@ -55,8 +56,8 @@ class Page:
             raise Forbidden("the form has expired or did not come from this site; reload the page", field="csrf")
 
 
-def get_page(request: Request, session: SessionDep, policy: PolicyDep, account: AccountDep) -> Page:
-    me = auth.person_of(session, account) if account is not None else None
+async def get_page(request: Request, session: SessionDep, policy: PolicyDep, account: AccountDep) -> Page:
+    me = await run_in_threadpool(auth.person_of, session, account) if account is not None else None
     return Page(request, session, policy, account, me, getattr(request.state, "csrf_token", "") or "")
 
 

@@ -20,7 +20,7 @@ QueryText = Annotated[str, Query(max_length=2000)]
 Slug = Annotated[str, Query(max_length=120, pattern=r"^([a-z0-9]+(?:-[a-z0-9]+)*)?$")]
 
 
-def page_filters(
+async def page_filters(
     theme: Annotated[list[Theme] | None, Query()] = None,
     legal_frame: Annotated[list[LegalFrame] | None, Query()] = None,
     recognition_level: Annotated[list[RecognitionLevel] | None, Query()] = None,
@@ -29,7 +29,9 @@ def page_filters(
     community: Slug = "",
 ) -> PracticeFilters:
     """The API's filters, where a form's empty choice ("Alle") means no filter."""
-    return practice_filters(theme, legal_frame, organisation or None, community or None, recognition_level, language)
+    return await practice_filters(
+        theme, legal_frame, organisation or None, community or None, recognition_level, language
+    )
 
 
 FiltersDep = Annotated[PracticeFilters, Depends(page_filters)]
