@@ -168,14 +168,15 @@ class EdgeIndex:
         request = qe.QueryRequest(
             limit=query.limit, query=nearest, filter=to_edge_filter(query.filter), with_payload=False
         )
-        found = [(str(p.id), float(p.score)) for p in self._shard.query(request)]
+        # The engine gives each id as a uuid.UUID: kept as it comes (making text of 400 of them cost 0.4 ms).
+        found = [(p.id, p.score) for p in self._shard.query(request)]
         fields = self._hit_fields.of([point_id for point_id, _ in found], self._read_hit_fields)
         # A point removed between the query and the read of its fields is left out, as if found a moment later.
         return [IndexHit(point_id, score, fields[point_id]) for point_id, score in found if point_id in fields]
 
-    def _read_hit_fields(self, point_ids: list[str]) -> dict[str, dict[str, Any]]:
-        records = self._shard.retrieve(point_ids, with_payload=list(HIT_FIELDS), with_vector=False)  # type: ignore[arg-type]
-        return {str(r.id): r.payload or {} for r in records}
+    def _read_hit_fields(self, point_ids: list[PointKey]) -> dict[PointKey, dict[str, Any]]:
+        records = self._shard.retrieve(point_ids, with_payload=list(HIT_FIELDS), with_vector=False)
+        return {r.id: r.payload or {} for r in records}
 
     def count(self, flt: IndexFilter | None = None, *, heads_only: bool = True) -> int:
         flt = flt or IndexFilter()
@@ -242,6 +243,9 @@ def _lock(path: Path) -> int:
     return fd
 
 
+PointKey = uuid.UUID | str | int  # a point's id as the engine gives it (uuid.UUID from qdrant-edge)
+
+
 class HitFields:
     """The hit fields of recently found points, by point id, at most ``limit`` of them (oldest out first).
 
@@ -252,11 +256,11 @@ class HitFields:
 
     def __init__(self, limit: int) -> None:
         self._limit = limit
-        self._fields: dict[str, dict[str, Any]] = {}
+        self._fields: dict[PointKey, dict[str, Any]] = {}
 
     def of(
-        self, point_ids: list[str], read: Callable[[list[str]], dict[str, dict[str, Any]]]
-    ) -> dict[str, dict[str, Any]]:
+        self, point_ids: list[PointKey], read: Callable[[list[PointKey]], dict[PointKey, dict[str, Any]]]
+    ) -> dict[PointKey, dict[str, Any]]:
         kept = self._fields
         found = {point_id: kept[point_id] for point_id in point_ids if point_id in kept}
         missing = [point_id for point_id in point_ids if point_id not in found]
@@ -269,11 +273,10 @@ class HitFields:
 
     def rewritten(self, points: Sequence[IndexPoint]) -> None:
         for point in points:
-            point_id = str(point.id)
-            if point_id in self._fields:
-                self._fields[point_id] = {name: point.payload[name] for name in HIT_FIELDS if name in point.payload}
+            if point.id in self._fields:
+                self._fields[point.id] = {name: point.payload[name] for name in HIT_FIELDS if name in point.payload}
 
-    def _keep(self, point_id: str, fields: dict[str, Any]) -> None:
+    def _keep(self, point_id: PointKey, fields: dict[str, Any]) -> None:
         if self._limit <= 0:
             return
         if len(self._fields) >= self._limit:

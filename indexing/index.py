@@ -125,7 +125,7 @@ class IndexQuery:
 
 @dataclass(frozen=True)
 class IndexHit:
-    point_id: str  # the engine's id of the point (a UUID), as text: hits are many, and nothing parses it
+    point_id: uuid.UUID | str | int  # the engine's own id object: hits are many, and nothing here parses it
     score: float
     payload: dict[str, Any] = field(default_factory=dict)
 

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from core.settings import BUNDLED_MODEL, E5, USE_MULTILINGUAL
 from indexing.embedder import Embedder, composite_family, model_family
-from indexing.index import CROSS, DENSE, FieldIn, IndexFilter, IndexHit, IndexQuery, VectorIndex
+from indexing.index import CROSS, DENSE, FieldIn, IndexFilter, IndexQuery, VectorIndex
 from indexing.lexical import LexicalEncoder, SparseVec, guess_language
 from indexing.query_encoder import LruCache, QueryBatcher
 
@@ -269,89 +269,104 @@ class HybridSearcher:
         # Chunks, several per document: ask for enough to list about as many documents as the lexical leg.
         chunk_limit = documents * self._chunks_per_document
         primary, words, crossing = weights
-        legs: list[tuple[LegWeight, list[DocumentHit]]] = []
+        legs: list[Leg] = []
         if dense is not None and primary.same > 0:
-            found = self._leg(IndexQuery(dense, None, flt, limit=chunk_limit))[:documents]
-            legs.append((primary, found))
+            legs.append(Leg(primary, "dense", self._leg(IndexQuery(dense, None, flt, limit=chunk_limit), documents)))
         if sparse and words.same > 0:
             # Only head points carry the lexical vector: one point per document.
-            found = self._leg(IndexQuery(None, sparse, flt, limit=documents))
-            legs.append((words, found))
+            legs.append(Leg(words, "lexical", self._leg(IndexQuery(None, sparse, flt, limit=documents), documents)))
         if cross is not None and crossing is not None and max(crossing.same, crossing.other) > 0:
-            found = self._leg(IndexQuery(cross, None, flt, limit=chunk_limit, using=CROSS))[:documents]
-            legs.append((crossing, found))
-        if not legs:
-            return []
-        if len(legs) == 1:
-            return legs[0][1][offset:wanted]
-        return _fuse(legs, self.weights.rrf_k, language=language)[offset:wanted]
+            query = IndexQuery(cross, None, flt, limit=chunk_limit, using=CROSS)
+            legs.append(Leg(crossing, "cross", self._leg(query, documents)))
+        return _fuse(legs, self.weights.rrf_k, language=language, start=offset, stop=wanted)
 
-    def _leg(self, query: IndexQuery) -> list[DocumentHit]:
-        """One leg's documents, best first, each scored by its best point (hits arrive best first); the score is
-        also kept as that leg's evidence (dense and cross: the closest chunk's cosine; lexical: the document's
-        BM25)."""
-        best: dict[str, IndexHit] = {}
-        sections: dict[str, dict[str, None]] = {}
+    def _leg(self, query: IndexQuery, documents: int) -> list[LegHit]:
+        """One leg's first ``documents`` documents, best first, each scored by its best point (hits arrive best
+        first), with every section its points matched."""
+        best: dict[str, LegHit] = {}
         for hit in self.index.query(query):
-            doc = str(hit.payload.get("doc_id"))
-            best.setdefault(doc, hit)
-            sections.setdefault(doc, {})[str(hit.payload.get("section"))] = None
-        dense, crossing = query.dense is not None and query.using == DENSE, query.using == CROSS
-        return [
-            DocumentHit(
-                uuid.UUID(doc),
-                hit.score,
-                str(hit.payload.get("section")),
-                int(hit.payload.get("chunk", 0)),
-                tuple(sections[doc]),
-                str(hit.payload.get("language", "")),
-                dense=hit.score if dense else None,
-                lexical=hit.score if query.sparse is not None else None,
-                cross=hit.score if crossing else None,
-            )
-            for doc, hit in best.items()
-        ]
+            payload = hit.payload
+            doc = str(payload.get("doc_id"))
+            found = best.get(doc)
+            section = str(payload.get("section"))
+            if found is None:
+                if len(best) == documents:
+                    continue  # its other chunks may still name sections of the documents already listed
+                best[doc] = LegHit(
+                    doc, hit.score, section, int(payload.get("chunk", 0)), str(payload.get("language", "")), {}
+                )
+                best[doc].sections[section] = None
+            else:
+                found.sections[section] = None
+        return list(best.values())
+
+
+@dataclass(slots=True)
+class LegHit:
+    """One leg's evidence for one document: its best point's score and place, and every section it matched.
+
+    Legs list about a hundred documents each and a page shows ten: only those become ``DocumentHit``s."""
+
+    doc: str  # the document's id as the index stores it
+    score: float
+    section: str
+    chunk: int
+    language: str
+    sections: dict[str, None]
+
+
+@dataclass(frozen=True)
+class Leg:
+    weight: LegWeight
+    evidence: str  # which evidence its score is: "dense", "lexical" or "cross" (see DocumentHit)
+    hits: list[LegHit]
 
 
 def _fuse(
-    legs: list[tuple[LegWeight, list[DocumentHit]]], rrf_k: int, *, language: str | None = None
+    legs: list[Leg], rrf_k: int, *, language: str | None = None, start: int = 0, stop: int | None = None
 ) -> list[DocumentHit]:
-    """Weighted reciprocal-rank fusion of document rankings. Where a chunk is named (section, chunk number),
-    the first leg that found the document names it: the primary dense leg, whose chunks say where the meaning is.
+    """Weighted reciprocal-rank fusion of document rankings, the fused ranks ``start:stop`` made into hits. Where a
+    chunk is named (section, chunk number), the first leg that found the document names it: the primary dense
+    leg, whose chunks say where the meaning is.
 
     Each leg weighs a document by its language: ``other`` when both the query's (``language``) and the document's
-    are known and differ, else ``same`` (see ``HybridSearcher._leg_weights``)."""
-    scores: dict[uuid.UUID, float] = {}
-    first: dict[uuid.UUID, DocumentHit] = {}
-    sections: dict[uuid.UUID, dict[str, None]] = {}
-    evidence: dict[uuid.UUID, dict[str, float]] = {}
-    for weight, documents in legs:
-        for rank, hit in enumerate(documents):
-            other = bool(language and hit.language and hit.language != language)
-            scores[hit.doc_id] = scores.get(hit.doc_id, 0.0) + (weight.other if other else weight.same) / (
-                rrf_k + rank + 1
+    are known and differ, else ``same`` (see ``HybridSearcher._leg_weights``). One leg alone keeps its own scores."""
+    scores: dict[str, float] = {}
+    if len(legs) == 1:
+        scores = {hit.doc: hit.score for hit in legs[0].hits}
+    else:
+        for leg in legs:
+            same, other = leg.weight.same, leg.weight.other
+            for rank, hit in enumerate(leg.hits):
+                weight = other if language and hit.language and hit.language != language else same
+                scores[hit.doc] = scores.get(hit.doc, 0.0) + weight / (rrf_k + rank + 1)
+    # Stable: documents with equal scores keep the order in which the legs listed them.
+    shown = sorted(scores, key=scores.__getitem__, reverse=True)[start:stop]
+    by_leg = [(leg.evidence, {hit.doc: hit for hit in leg.hits}) for leg in legs]
+    fused = []
+    for doc in shown:
+        found = [(evidence, listed[doc]) for evidence, listed in by_leg if doc in listed]
+        first = found[0][1]
+        sections: dict[str, None] = {}
+        for _, hit in found:
+            sections.update(hit.sections)
+        evidence: dict[str, float] = {}
+        for name, hit in found:
+            evidence.setdefault(name, hit.score)
+        fused.append(
+            DocumentHit(
+                uuid.UUID(doc),
+                scores[doc],
+                first.section,
+                first.chunk,
+                tuple(sections),
+                first.language,
+                dense=evidence.get("dense"),
+                lexical=evidence.get("lexical"),
+                cross=evidence.get("cross"),
             )
-            first.setdefault(hit.doc_id, hit)
-            sections.setdefault(hit.doc_id, {}).update(dict.fromkeys(hit.sections))
-            legs_of = evidence.setdefault(hit.doc_id, {})
-            for leg, value in (("dense", hit.dense), ("lexical", hit.lexical), ("cross", hit.cross)):
-                if value is not None:
-                    legs_of.setdefault(leg, value)
-    ordered = sorted(scores, key=lambda doc: -scores[doc])
-    return [
-        DocumentHit(
-            doc,
-            scores[doc],
-            first[doc].section,
-            first[doc].chunk,
-            tuple(sections[doc]),
-            first[doc].language,
-            dense=evidence[doc].get("dense"),
-            lexical=evidence[doc].get("lexical"),
-            cross=evidence[doc].get("cross"),
         )
-        for doc in ordered
-    ]
+    return fused
 
 
 def _normalized_mean(vectors: list[list[float]]) -> list[float]:

@@ -5,18 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from indexing.edge_index import HitFields
+from indexing.edge_index import HitFields, PointKey
 from indexing.index import IndexPoint
 from indexing.lexical import SparseVec
 
 
 class Reader:
     def __init__(self) -> None:
-        self.asked: list[list[str]] = []
+        self.asked: list[list[PointKey]] = []
 
-    def __call__(self, point_ids: list[str]) -> dict[str, dict[str, Any]]:
+    def __call__(self, point_ids: list[PointKey]) -> dict[PointKey, dict[str, Any]]:
         self.asked.append(point_ids)
-        return {p: {"doc_id": p.upper(), "language": "nl"} for p in point_ids if p != "gone"}
+        return {p: {"doc_id": str(p).upper(), "language": "nl"} for p in point_ids if p != "gone"}
 
 
 def test_only_unknown_points_are_read_and_a_full_memory_still_answers_every_hit() -> None:
@@ -34,10 +34,10 @@ def test_only_unknown_points_are_read_and_a_full_memory_still_answers_every_hit(
 def test_a_write_rewrites_what_is_kept_and_a_zero_limit_keeps_nothing() -> None:
     read = Reader()
     fields = HitFields(10)
-    point = uuid.uuid4()
-    fields.of([str(point)], read)
+    point = uuid.uuid4()  # as qdrant-edge gives ids: uuid.UUID objects
+    fields.of([point], read)
     fields.rewritten([IndexPoint(point, [1.0], SparseVec([], []), {"doc_id": "X", "language": "en", "text": "t"})])
-    assert fields.of([str(point)], read)[str(point)] == {"doc_id": "X", "language": "en"}
+    assert fields.of([point], read)[point] == {"doc_id": "X", "language": "en"}
     assert len(read.asked) == 1
 
     nothing = HitFields(0)

@@ -16,7 +16,7 @@ from indexing.embedder import Embedder
 from indexing.factory import open_index
 from indexing.index import IndexFilter, IndexMeta, IndexQuery, VectorIndex
 from indexing.lexical import LexicalEncoder
-from indexing.search import DocumentHit, FusionWeights, HybridSearcher, LegWeight, SearchMode, _fuse
+from indexing.search import FusionWeights, HybridSearcher, Leg, LegHit, LegWeight, SearchMode, _fuse
 from indexing.worker import build_points
 
 LEXICAL = LexicalEncoder()
@@ -78,27 +78,42 @@ def test_hybrid_names_the_chunk_where_the_meaning_is(searcher: HybridSearcher) -
     assert {"situation", "approach"} & set(spread.sections)
 
 
-def _hit(number: int, section: str, language: str = "nl") -> DocumentHit:
-    return DocumentHit(uuid.UUID(int=number), 0.5, section, 0, (section,), language)
+def _hit(number: int, section: str, language: str = "nl") -> LegHit:
+    return LegHit(str(uuid.UUID(int=number)), 0.5, section, 0, language, {section: None})
 
 
 def test_fusion_is_weighted_reciprocal_rank_per_document() -> None:
     dense = [_hit(1, "approach"), _hit(2, "results")]
     lexical = [_hit(2, "summary"), _hit(3, "summary")]
-    fused = _fuse([(LegWeight(1.0, 1.0), dense), (LegWeight(3.0, 3.0), lexical)], rrf_k=10)
+    fused = _fuse([Leg(LegWeight(1.0, 1.0), "dense", dense), Leg(LegWeight(3.0, 3.0), "lexical", lexical)], rrf_k=10)
     assert [h.doc_id.int for h in fused] == [2, 3, 1]
     assert fused[0].score == pytest.approx(1 / 12 + 3 / 11)
     assert fused[1].score == pytest.approx(3 / 12)
     assert (fused[0].section, fused[0].sections) == ("results", ("results", "summary"))  # the dense leg names it
 
 
+def test_fusion_makes_hits_of_the_asked_ranks_with_each_legs_evidence() -> None:
+    dense = [_hit(1, "approach"), _hit(2, "results")]
+    dense[0].score, dense[1].score = 0.61, 0.58
+    lexical = [_hit(2, "summary"), _hit(3, "summary")]
+    lexical[0].score, lexical[1].score = 7.5, 4.0
+    legs = [Leg(LegWeight(1.0, 1.0), "dense", dense), Leg(LegWeight(3.0, 3.0), "lexical", lexical)]
+    page = _fuse(legs, rrf_k=10, start=1, stop=3)
+    assert [h.doc_id.int for h in page] == [3, 1]
+    assert [(h.dense, h.lexical, h.cross) for h in page] == [(None, 4.0, None), (0.61, None, None)]
+    assert [(h.dense, h.lexical) for h in _fuse(legs, rrf_k=10, stop=1)] == [(0.58, 7.5)]
+    # One leg alone keeps its own scores and order.
+    assert [(h.doc_id.int, h.score) for h in _fuse(legs[1:], rrf_k=10)] == [(2, 7.5), (3, 4.0)]
+
+
 def test_with_a_multilingual_model_the_lexical_weight_carries_documents_in_another_language() -> None:
     # The lexical leg cannot find the English practice for a Dutch question; the multilingual dense leg can.
     dense = [_hit(1, "approach", "en"), _hit(2, "results")]
     lexical = [_hit(2, "summary"), _hit(3, "summary")]
-    words = (LegWeight(3.0, 3.0), lexical)
-    assert [h.doc_id.int for h in _fuse([(LegWeight(1.0, 1.0), dense), words], rrf_k=10, language="nl")] == [2, 3, 1]
-    fused = _fuse([(LegWeight(1.0, 1.0 + 3.0), dense), words], rrf_k=10, language="nl")
+    words = Leg(LegWeight(3.0, 3.0), "lexical", lexical)
+    fused = _fuse([Leg(LegWeight(1.0, 1.0), "dense", dense), words], rrf_k=10, language="nl")
+    assert [h.doc_id.int for h in fused] == [2, 3, 1]
+    fused = _fuse([Leg(LegWeight(1.0, 1.0 + 3.0), "dense", dense), words], rrf_k=10, language="nl")
     assert [h.doc_id.int for h in fused] == [1, 2, 3]
     assert fused[0].score == pytest.approx((1 + 3) / 11)
     assert fused[1].score == pytest.approx(1 / 12 + 3 / 11)  # same-language documents are scored as before
