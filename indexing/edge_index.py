@@ -115,10 +115,8 @@ class EdgeIndex:
             return qe.EdgeShard.load(str(path)), built
         path.mkdir(parents=True, exist_ok=True)
         shard = qe.EdgeShard.create(str(path), EdgeIndex._config(meta, quantization))
-        for name in KEYWORD_FIELDS:
-            shard.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Keyword))
-        for name in INTEGER_FIELDS:
-            shard.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Integer))
+        for name, schema in _field_indexes(quantization):
+            shard.update(qe.UpdateOperation.create_field_index(name, schema))
         shard.flush()
         # Written last: a shard without this file is an unfinished creation and is made anew.
         meta_path.write_text(json.dumps({**meta.as_dict(), STORAGE_KEY: {"quantization": quantization}}))
@@ -217,6 +215,18 @@ class EdgeIndex:
         self._shard.flush()
         self._shard.close()
         os.close(self._lock_fd)
+
+
+def _field_indexes(quantization: Quantization) -> list[tuple[str, Any]]:
+    """The payload indexes of a new shard. A quantised (large) index keeps them on disk, read through the page
+    cache: at 100k practices (~1M points) they were ~700 MB of RAM and most of a 21 s start."""
+    if quantization == "none":
+        keyword: Any = qe.PayloadSchemaType.Keyword
+        integer: Any = qe.PayloadSchemaType.Integer
+    else:
+        keyword = qe.KeywordIndexParams(memory=qe.Memory.Cold)
+        integer = qe.IntegerIndexParams(lookup=True, range=False, memory=qe.Memory.Cold)
+    return [(name, keyword) for name in KEYWORD_FIELDS] + [(name, integer) for name in INTEGER_FIELDS]
 
 
 def _vectors(point: IndexPoint) -> dict[str, Any]:

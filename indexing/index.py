@@ -17,11 +17,12 @@ CROSS = "cross"  # an optional second dense vector, from a second model that bri
 LEXICAL = "bm25"
 PAYLOAD_LAYOUT = "v2"  # bump when payload fields or their indexes change
 
-# Payload fields with an index in the engine. Lists hold several values (a practice has several themes).
+# Payload fields with an index in the engine: every field a filter names. Lists hold several values (a practice has
+# several themes). `section` and `chunk` are read from hits but never filtered on: no index (at 1M points each one
+# took ~30-60 MB); an index made before with them keeps them, which is harmless.
 KEYWORD_FIELDS: tuple[str, ...] = (
     "doc_id",
     "doc_type",
-    "section",
     "status",
     "visibility",
     "community_id",
@@ -32,7 +33,7 @@ KEYWORD_FIELDS: tuple[str, ...] = (
     "legal_frames",
     "owner_ids",
 )
-INTEGER_FIELDS: tuple[str, ...] = ("chunk", "version", "head")  # head: 1 on the first point of a document
+INTEGER_FIELDS: tuple[str, ...] = ("version", "head")  # head: 1 on the first point of a document
 # What a query hit carries: enough to group chunks per document. Fetching every payload field of hundreds of
 # candidate chunks cost more than the search itself.
 HIT_FIELDS: tuple[str, ...] = ("doc_id", "section", "chunk", "language")

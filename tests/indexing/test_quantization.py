@@ -11,11 +11,20 @@ from typing import Literal
 
 import numpy as np
 import pytest
+import qdrant_edge as qe
 
 from core.settings import Settings
 from indexing.edge_index import META_FILE
 from indexing.factory import open_index
-from indexing.index import IndexFilter, IndexMeta, IndexPoint, IndexQuery, VectorIndex
+from indexing.index import (
+    INTEGER_FIELDS,
+    KEYWORD_FIELDS,
+    IndexFilter,
+    IndexMeta,
+    IndexPoint,
+    IndexQuery,
+    VectorIndex,
+)
 from indexing.lexical import SparseVec
 
 DIMENSION = 512
@@ -70,6 +79,10 @@ def test_an_int8_index_stores_quantised_vectors_and_answers_as_the_float_one(
     quantised = list(folder.glob("segments/*/vector_storage-dense/quantized.data"))
     # One byte per dimension and a float of offset per vector: a quarter of the float32 originals.
     assert sum(p.stat().st_size for p in quantised) == POINTS * (DIMENSION + 4)
+    # Its payload indexes live on disk too (at 1M points they were ~700 MB of RAM), one per filtered field.
+    schema = index._shard.info().payload_schema  # type: ignore[attr-defined]
+    assert set(schema) == set(KEYWORD_FIELDS) | set(INTEGER_FIELDS) and not {"section", "chunk"} & set(schema)
+    assert all(getattr(info.params, "memory", None) == qe.Memory.Cold for info in schema.values())
 
     # Quantisation (oversampled, rescored on the originals) costs little against the float index: both are
     # approximate (HNSW), on these hard synthetic vectors 0.80-0.87 of the exact top 10; two builds of the same
@@ -77,6 +90,7 @@ def test_an_int8_index_stores_quantised_vectors_and_answers_as_the_float_one(
     recall = _recall(index, vectors, queries)
     plain = _build(tmp_path / "float", "none", vectors)
     assert not list((tmp_path / "float" / "index").glob("segments/*/vector_storage-dense/quantized.data"))
+    assert all(info.params is None for info in plain._shard.info().payload_schema.values())  # type: ignore[attr-defined]
     assert recall >= _recall(plain, vectors, queries) - 0.06
     assert recall >= 0.75
     plain.close()
