@@ -86,9 +86,9 @@ def hits(
     )
     options = [joinedload(Practice.organisation), joinedload(Practice.community), joinedload(Practice.tags)]
     if authors:
-        options.append(
-            selectinload(Practice.authors).selectinload(PracticeAuthor.person).selectinload(Person.organisation)
-        )
+        # One query for authors with their people and organisations joined: three chained selectin loads cost
+        # 15.7 ms for 20 practices at 10k, this 9.9 (the network view asks for 20).
+        options.append(selectinload(Practice.authors).joinedload(PracticeAuthor.person).joinedload(Person.organisation))
     rows = session.execute(select(Practice, applied).where(Practice.id.in_(ids), access).options(*options)).unique()
     return {practice.id: (practice, int(count)) for practice, count in rows}
 
