@@ -292,10 +292,8 @@ class HybridSearcher:
             if found is None:
                 if len(best) == documents:
                     continue  # its other chunks may still name sections of the documents already listed
-                best[doc] = LegHit(
-                    doc, hit.score, section, int(payload.get("chunk", 0)), str(payload.get("language", "")), {}
-                )
-                best[doc].sections[section] = None
+                chunk, language = int(payload.get("chunk", 0)), str(payload.get("language", ""))
+                best[doc] = LegHit(doc, hit.score, section, chunk, language, {section: None})
             else:
                 found.sections[section] = None
         return list(best.values())
