@@ -31,6 +31,17 @@ def pytest_report_header() -> str:
     return f"praktijkbank database backend: {BACKEND}"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``sqlite_pass`` check what the SQL backend cannot change (the index engines, the models, ranking,
+    what a browser sees of a page): they run once, in the SQLite pass, and the PostgreSQL pass deselects them."""
+    if BACKEND == "sqlite":
+        return
+    once = [item for item in items if item.get_closest_marker("sqlite_pass")]
+    if once:
+        config.hook.pytest_deselected(items=once)
+        items[:] = [item for item in items if not item.get_closest_marker("sqlite_pass")]
+
+
 class PgDatabases:
     """Creates throw-away PostgreSQL databases and drops them at the end of the session."""
 

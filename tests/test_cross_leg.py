@@ -20,10 +20,10 @@ from indexing.index import CROSS
 from indexing.search import SearchMode
 from services.confidence import calibration_for
 from services.runtime import Runtime
-from tests.conftest import BACKEND, SEED_DIR, PgDatabases, make_database_url, make_settings
+from tests.conftest import SEED_DIR, PgDatabases, make_database_url, make_settings
 from tests.crosslingual import language_of
 
-pytestmark = pytest.mark.skipif(BACKEND != "sqlite", reason="ranking does not depend on the SQL backend")
+pytestmark = pytest.mark.sqlite_pass
 CROSSLINGUAL = PROJECT_ROOT / "benchmarks" / "data" / "crosslingual"
 
 

@@ -20,10 +20,10 @@ from core.settings import BUNDLED_MODEL, E5, PROJECT_ROOT
 from indexing.embedder import Embedder, load_embedder
 from indexing.search import SearchMode
 from services.runtime import Runtime
-from tests.conftest import BACKEND, SEED_DIR, PgDatabases, make_database_url, make_settings
+from tests.conftest import SEED_DIR, PgDatabases, make_database_url, make_settings
 
 # Ranking does not depend on the SQL backend: measured once, on the SQLite run of the suite.
-pytestmark = pytest.mark.skipif(BACKEND != "sqlite", reason="search quality is measured on the SQLite run")
+pytestmark = pytest.mark.sqlite_pass
 # Least share of questions on which the fused top 10 differs from each leg's top 10 (today's figures are printed).
 MIN_DIFFERENT = 0.25
 SHARED_EVAL = Path(os.environ.get("PRAKTIJKBANK_EVAL_DIR", PROJECT_ROOT.parent / "shared" / "eval"))

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PgDatabases
 from tests.e2e.service import Service
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,9 +46,8 @@ def run(script: str, service: Service) -> str:
     return result.stdout
 
 
-def test_every_readme_example_runs_as_written(tmp_path: Path, pg_databases: PgDatabases | None) -> None:
-    if pg_databases is not None:
-        pytest.skip("the README's examples use the embedded default (SQLite)")
+@pytest.mark.sqlite_pass  # the README's examples use the embedded default (SQLite)
+def test_every_readme_example_runs_as_written(tmp_path: Path) -> None:
     assert (ROOT / ".venv" / "bin" / "praktijkbank").exists(), "the README's commands need `make run` or `make test`"
     found = blocks()
     assert found["live"] and found["stopped"]

@@ -214,6 +214,7 @@ def _axe(page: Any) -> list[dict[str, Any]]:
     return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
+@pytest.mark.sqlite_pass  # what the browser sees of a page; the story itself runs on both
 def test_axe_finds_no_serious_violation_on_any_page_type(story: Story) -> None:
     practice = "budgetcoaching-zes-keukentafelsessies"
     public = ["/", "/?q=schulden+post+niet+openen", f"/praktijken/{practice}", f"/praktijken/{practice}/versies",
@@ -262,6 +263,7 @@ def _tab_to(page: Any, match: Any, limit: int = 80) -> dict[str, str]:
     raise AssertionError("never reached the element by keyboard")
 
 
+@pytest.mark.sqlite_pass  # what the browser sees of a page; the story itself runs on both
 def test_search_and_ask_with_the_keyboard_only(story: Story) -> None:
     page = story.page()
     story.go(page, "/")
@@ -300,6 +302,7 @@ def test_search_and_ask_with_the_keyboard_only(story: Story) -> None:
     page.context.close()
 
 
+@pytest.mark.sqlite_pass  # what the browser sees of a page; the story itself runs on both
 def test_stored_xss_is_inert_in_the_browser(story: Story) -> None:
     admin = httpx.Client(base_url=story.url, headers=bearer(story.admin_token), timeout=60)
     body = {"title": f"Kwaadaardig {XSS}", "summary": f"Samenvatting {XSS}", "situation": f"Situatie {XSS}",
@@ -331,6 +334,7 @@ def test_stored_xss_is_inert_in_the_browser(story: Story) -> None:
     page.context.close()
 
 
+@pytest.mark.sqlite_pass  # what the browser sees of a page; the story itself runs on both
 def test_a_phone_needs_no_sideways_scrolling(story: Story) -> None:
     page = story.page("curator@test.nl", width=375)
     for path in ("/", "/?q=schulden", "/praktijken/budgetcoaching-zes-keukentafelsessies", "/vragen/nieuw?vraag=schulden",

@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
+
 from indexing.documents import IndexDocument, chunk_document
 from indexing.embedder import Embedder
+
+pytestmark = pytest.mark.sqlite_pass
 
 
 def doc(**sections: str) -> IndexDocument:

@@ -16,6 +16,8 @@ from indexing.factory import open_index
 from indexing.index import CROSS, IndexFilter, IndexMeta, IndexPoint, IndexQuery, VectorIndex
 from indexing.lexical import LexicalEncoder, SparseVec
 
+pytestmark = pytest.mark.sqlite_pass
+
 ONE_MODEL = IndexMeta("primary-model", 4)
 TWO_MODELS = IndexMeta("primary-model", 4, cross_model="cross-model", cross_dimension=3)
 LEXICAL = LexicalEncoder()

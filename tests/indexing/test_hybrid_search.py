@@ -19,6 +19,8 @@ from indexing.lexical import LexicalEncoder
 from indexing.search import FusionWeights, HybridSearcher, Leg, LegHit, LegWeight, SearchMode, _fuse
 from indexing.worker import build_points
 
+pytestmark = pytest.mark.sqlite_pass
+
 LEXICAL = LexicalEncoder()
 PAYLOAD = {"doc_type": "practice", "status": "published", "visibility": "public", "community_id": ""}
 

@@ -15,6 +15,8 @@ from indexing.factory import open_index
 from indexing.index import DocumentCount, FieldIn, IndexFilter, IndexMeta, IndexPoint, IndexQuery, VectorIndex
 from indexing.lexical import LexicalEncoder, SparseVec
 
+pytestmark = pytest.mark.sqlite_pass
+
 META = IndexMeta("test-model", 4)
 LEXICAL = LexicalEncoder()
 

@@ -26,10 +26,9 @@ from indexing.index import (
     VectorIndex,
 )
 from indexing.lexical import SparseVec
-from tests.conftest import BACKEND
 
 # No SQL here: the PostgreSQL pass of the suite would build the same indexes again.
-pytestmark = pytest.mark.skipif(BACKEND != "sqlite", reason="the index does not depend on the SQL backend")
+pytestmark = pytest.mark.sqlite_pass
 
 DIMENSION = 512
 # Enough points for the engine to build its HNSW graph and quantised storage on optimize(): a smaller segment

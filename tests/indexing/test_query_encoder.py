@@ -7,9 +7,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pytest
 
 from indexing.embedder import Embedder
 from indexing.query_encoder import LruCache, QueryBatcher
+
+pytestmark = pytest.mark.sqlite_pass
 
 QUESTIONS = [
     "schulden voorkomen bij jongeren",

