@@ -18,6 +18,9 @@ memory (the engine sees 10x the points, every SQL table 10x the rows), not for s
 
     python benchmarks/scale.py --source /tmp/pb-10k --jsonl /tmp/pb-10k-practices.jsonl --copies 10 \\
         --data-dir /tmp/pb-100k --quantization int8
+
+A two-model source (e.g. e5 with USE as the cross model) gives both vectors of every chunk: name its models as it
+was built, ``PRAKTIJKBANK_EMBEDDING_MODEL=e5 python benchmarks/scale.py ... --cross-model use-multilingual``.
 """
 
 from __future__ import annotations
@@ -64,8 +67,9 @@ class ReusedVectors:
         return [self._table[t] for t in texts]
 
 
-def vector_table(source: Path, settings_for: Any) -> dict[str, list[float]]:
-    """Chunk text -> its stored vector, for every chunk of the source data dir."""
+def vector_table(source: Path, settings_for: Any, using: str = "dense") -> dict[str, list[float]]:
+    """Chunk text -> its stored vector (``using``: ``cross`` for a two-model index's second one), for every chunk of
+    the source data dir."""
     from core.vocab import DocKind
     from indexing.documents import chunk_document
     from indexing.worker import ClaimedTask
@@ -92,8 +96,8 @@ def vector_table(source: Path, settings_for: Any) -> dict[str, list[float]]:
                 for doc in documents[start : start + 200]
                 for chunk in chunk_document(doc, model.count_tokens, model.max_tokens)
             ]
-            records = shard.retrieve([str(c.point_id) for c in chunks], with_payload=False, with_vector=["dense"])
-            vectors = {str(r.id): r.vector["dense"] for r in records if isinstance(r.vector, dict)}
+            records = shard.retrieve([str(c.point_id) for c in chunks], with_payload=False, with_vector=[using])
+            vectors = {str(r.id): r.vector[using] for r in records if isinstance(r.vector, dict)}
             for chunk in chunks:
                 vector = vectors.get(str(chunk.point_id))
                 if vector is not None:
@@ -131,6 +135,9 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, required=True, help="a new, empty data dir")
     parser.add_argument("--quantization", choices=["none", "int8"], default="int8")
     parser.add_argument("--source-quantization", choices=["none", "int8"], default="none")
+    parser.add_argument(
+        "--cross-model", default=None, help="the source's cross model (a two-model index): both vectors are reused"
+    )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -149,15 +156,23 @@ def main() -> None:
             run_worker=False,
             qdrant_url=None,
             qdrant_quantization=quantization,  # type: ignore[arg-type]
+            cross_model=args.cross_model or "",
         )
 
     start = time.perf_counter()
     table = vector_table(args.source, lambda d: settings_for(d, args.source_quantization))
     print(f"read {len(table)} chunk vectors with their texts from {args.source} ({time.perf_counter() - start:.1f} s)")
+    crossing: dict[str, list[float]] = {}
+    if args.cross_model:
+        crossing = vector_table(args.source, lambda d: settings_for(d, args.source_quantization), "cross")
+        print(f"read {len(crossing)} cross vectors ({args.cross_model})")
 
     runtime = Runtime.build(settings_for(args.data_dir))
     reused = ReusedVectors(runtime.embedder, table)
     runtime.worker.embedder = reused
+    reused_cross = None
+    if runtime.worker.cross is not None:
+        reused_cross = runtime.worker.cross = ReusedVectors(runtime.worker.cross, crossing)
     try:
         cpu = CpuMonitor()
         start = time.perf_counter()
@@ -184,7 +199,9 @@ def main() -> None:
         drain_s = time.perf_counter() - start
         print(
             f"drain: {done} tasks in {drain_s:.1f} s; chunk vectors reused {reused.reused}, encoded by the model "
-            f"{reused.encoded}; {cpu.describe()}",
+            f"{reused.encoded}"
+            + (f"; cross vectors reused {reused_cross.reused}, encoded {reused_cross.encoded}" if reused_cross else "")
+            + f"; {cpu.describe()}",
             flush=True,
         )
         start = time.perf_counter()
