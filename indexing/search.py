@@ -284,18 +284,19 @@ class HybridSearcher:
         """One leg's first ``documents`` documents, best first, each scored by its best point (hits arrive best
         first), with every section its points matched."""
         best: dict[str, LegHit] = {}
+        full = False
+        # ~400 hits a search: every point carries its doc_id and section (worker.build_points), so they are read as they
+        # are, without a conversion or .get() each (in a profile of 192 searches, ~2400 dict.get calls a search).
         for hit in self.index.query(query):
             payload = hit.payload
-            doc = str(payload.get("doc_id"))
-            found = best.get(doc)
-            section = str(payload.get("section"))
-            if found is None:
-                if len(best) == documents:
-                    continue  # its other chunks may still name sections of the documents already listed
-                chunk, language = int(payload.get("chunk", 0)), str(payload.get("language", ""))
+            found = best.get(payload["doc_id"])
+            if found is not None:
+                found.sections[payload["section"]] = None
+            elif not full:  # once full, a new document's chunks are skipped; the others' may still name sections
+                doc, section = payload["doc_id"], payload["section"]
+                chunk, language = payload.get("chunk", 0), payload.get("language", "")
                 best[doc] = LegHit(doc, hit.score, section, chunk, language, {section: None})
-            else:
-                found.sections[section] = None
+                full = len(best) == documents
         return list(best.values())
 
 
