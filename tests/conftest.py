@@ -1,5 +1,5 @@
 """Shared fixtures. The database backend comes from PRAKTIJKBANK_TEST_DB (sqlite, the default, or postgresql);
-the suite runs whole on each. The embedding model is the real default one (PRAKTIJKBANK_TEST_MODEL picks another),
+the suite runs on each, but for the tests marked ``sqlite_pass`` (below). The embedding model is the real default one (PRAKTIJKBANK_TEST_MODEL picks another),
 loaded once per session."""
 
 from __future__ import annotations
