@@ -37,7 +37,9 @@ class SearchHit(Schema):
 class SearchResponse(Schema):
     query: str
     mode: str
-    hits: list[SearchHit]
+    hits: list[SearchHit] = Field(
+        description="Best first: by `label` (sterk, mogelijk, zwak), then by `score`; hits without a label by score."
+    )
     nothing_strong: bool | None = Field(
         default=None,
         description="True when no hit is `sterk`: the bank has no good answer (counted as a knowledge gap; ask the "
