@@ -1,5 +1,5 @@
 """Shared fixtures. The database backend comes from PRAKTIJKBANK_TEST_DB (sqlite, the default, or postgresql);
-the suite runs on each, but for the tests marked ``sqlite_pass`` (below). The embedding model is the real default one (PRAKTIJKBANK_TEST_MODEL picks another),
+the suite runs on each, but for the tests marked ``sqlite_pass`` or ``postgresql_pass`` (below). The embedding model is the real default one (PRAKTIJKBANK_TEST_MODEL picks another),
 loaded once per session."""
 
 from __future__ import annotations
@@ -33,13 +33,14 @@ def pytest_report_header() -> str:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``sqlite_pass`` check what the SQL backend cannot change (the index engines, the models, ranking,
-    what a browser sees of a page): they run once, in the SQLite pass, and the PostgreSQL pass deselects them."""
-    if BACKEND == "sqlite":
-        return
-    once = [item for item in items if item.get_closest_marker("sqlite_pass")]
-    if once:
-        config.hook.pytest_deselected(items=once)
-        items[:] = [item for item in items if not item.get_closest_marker("sqlite_pass")]
+    what a browser sees of a page): they run once, in the SQLite pass, and the PostgreSQL pass deselects them.
+    Tests marked ``postgresql_pass`` check a deployment that needs a database server: the SQLite pass deselects
+    them."""
+    other = "postgresql_pass" if BACKEND == "sqlite" else "sqlite_pass"
+    elsewhere = [item for item in items if item.get_closest_marker(other)]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
 
 
 class PgDatabases:

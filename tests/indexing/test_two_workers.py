@@ -19,9 +19,9 @@ from core.vocab import DocKind
 from services.seeding import import_path
 from storage.database import Database
 from storage.repositories import index_tasks
-from tests.conftest import BACKEND, SEED_DIR, PgDatabases, make_database_url
+from tests.conftest import SEED_DIR, PgDatabases, make_database_url
 
-pytestmark = pytest.mark.skipif(BACKEND != "postgresql", reason="several workers need PostgreSQL (SKIP LOCKED)")
+pytestmark = pytest.mark.postgresql_pass  # several workers need PostgreSQL (SKIP LOCKED)
 GONE = 300  # tasks for documents that no longer exist: the worker removes their points
 
 

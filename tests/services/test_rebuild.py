@@ -42,11 +42,14 @@ class LockedClient:
 
 
 # Embedded: to another model of another dimension (384 against 512), nothing of the old index fits. Server (the
-# in-memory stand-in is slow): a rebuild with the same model, through the alias switch.
+# in-memory stand-in is slow): a rebuild with the same model, through the alias switch. Each runs with the database
+# of its deployment: the embedded default with SQLite, a Qdrant server with PostgreSQL (the SQL of a rebuild is the
+# same in both; ~20 s each).
 CASES = {"embedded": BUNDLED_MODEL, "server": TEST_MODEL}
+PASSES = {"embedded": pytest.mark.sqlite_pass, "server": pytest.mark.postgresql_pass}
 
 
-@pytest.fixture(params=list(CASES))
+@pytest.fixture(params=[pytest.param(case, marks=PASSES[case]) for case in CASES])
 def serving(
     request: pytest.FixtureRequest, tmp_path: Path, pg_databases: PgDatabases | None, embedder: Embedder
 ) -> Iterator[tuple[Settings, Runtime, object]]:
