@@ -67,9 +67,9 @@ class ReusedVectors:
         return [self._table[t] for t in texts]
 
 
-def vector_table(source: Path, settings_for: Any, using: str = "dense") -> dict[str, list[float]]:
-    """Chunk text -> its stored vector (``using``: ``cross`` for a two-model index's second one), for every chunk of
-    the source data dir."""
+def vector_tables(source: Path, settings_for: Any, usings: list[str]) -> dict[str, dict[str, list[float]]]:
+    """Per vector name in ``usings`` (``dense``, and ``cross`` for a two-model index's second one): chunk text -> its
+    stored vector, for every chunk of the source data dir."""
     from core.vocab import DocKind
     from indexing.documents import chunk_document
     from indexing.worker import ClaimedTask
@@ -81,7 +81,7 @@ def vector_table(source: Path, settings_for: Any, using: str = "dense") -> dict[
     try:
         shard = runtime.index._shard  # type: ignore[attr-defined]  # the embedded engine: read its points directly
         model = runtime.embedder
-        table: dict[str, list[float]] = {}
+        tables: dict[str, dict[str, list[float]]] = {using: {} for using in usings}
         with unit_of_work(runtime.sessions) as session:
             ids = repo.all_ids(session)
         # Read as the worker reads them (SqlDocumentSource.load), so the texts are the ones it embeds.
@@ -96,13 +96,15 @@ def vector_table(source: Path, settings_for: Any, using: str = "dense") -> dict[
                 for doc in documents[start : start + 200]
                 for chunk in chunk_document(doc, model.count_tokens, model.max_tokens)
             ]
-            records = shard.retrieve([str(c.point_id) for c in chunks], with_payload=False, with_vector=[using])
-            vectors = {str(r.id): r.vector[using] for r in records if isinstance(r.vector, dict)}
+            records = shard.retrieve([str(c.point_id) for c in chunks], with_payload=False, with_vector=usings)
+            vectors = {str(r.id): r.vector for r in records if isinstance(r.vector, dict)}
             for chunk in chunks:
-                vector = vectors.get(str(chunk.point_id))
-                if vector is not None:
-                    table[chunk.embed_text] = vector
-        return table
+                stored = vectors.get(str(chunk.point_id))
+                if stored is None:
+                    continue
+                for using in usings:
+                    tables[using][chunk.embed_text] = stored[using]
+        return tables
     finally:
         runtime.close()
 
@@ -160,12 +162,14 @@ def main() -> None:
         )
 
     start = time.perf_counter()
-    table = vector_table(args.source, lambda d: settings_for(d, args.source_quantization))
-    print(f"read {len(table)} chunk vectors with their texts from {args.source} ({time.perf_counter() - start:.1f} s)")
-    crossing: dict[str, list[float]] = {}
-    if args.cross_model:
-        crossing = vector_table(args.source, lambda d: settings_for(d, args.source_quantization), "cross")
-        print(f"read {len(crossing)} cross vectors ({args.cross_model})")
+    usings = ["dense", "cross"] if args.cross_model else ["dense"]
+    tables = vector_tables(args.source, lambda d: settings_for(d, args.source_quantization), usings)
+    table, crossing = tables["dense"], tables.get("cross", {})
+    print(
+        f"read {len(table)} chunk vectors with their texts from {args.source}"
+        + (f", and {len(crossing)} cross vectors ({args.cross_model})" if args.cross_model else "")
+        + f" ({time.perf_counter() - start:.1f} s)"
+    )
 
     runtime = Runtime.build(settings_for(args.data_dir))
     reused = ReusedVectors(runtime.embedder, table)

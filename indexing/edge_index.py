@@ -298,7 +298,7 @@ class HitFields:
 
     def rewritten(self, points: Sequence[IndexPoint]) -> None:
         for point in points:
-            key = _uuid(point.id).int
+            key = point.id.int
             if key in self._fields:
                 self._fields[key] = {name: point.payload[name] for name in HIT_FIELDS if name in point.payload}
 
