@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from indexing.lexical import LEXICAL_SCHEME, LexicalEncoder, SparseVec, guess_language
+from indexing.scaffolding import without_scaffolding
 
 # Words that must never stand as a part: verb particles, prepositions and pronouns make nonsense splits
 # ("aanpak" is not aan + pak, "overleg" is not over + leg).
@@ -33,30 +34,29 @@ PARTICLES = frozenset([
 # Frequent morphemes of Dutch social-domain texts (Wmo, Jeugdwet, Participatiewet, schuldhulp, wijkteams).
 # fmt: off
 CURATED = frozenset([
-    "aanbieder", "aanbod", "aanmelding", "aanpassing", "aanvraag", "achterstand", "activiteit", "advies",
-    "afspraak", "agent", "akkoord", "arbeid", "arts", "baan", "bank", "basis", "bedrag", "bedrijf", "begeleider",
-    "begeleiding", "behandeling", "beheer", "beleid", "beperking", "beroep", "beschikking", "bescherming",
-    "beschermer", "besteding", "betaling", "bewind", "bewindvoerder", "bezoek", "bijstand", "boete", "brief",
-    "budget", "buurt", "casus", "centrum", "coach", "code", "consulent", "contact", "contract", "corporatie",
-    "crisis", "dag", "dagbesteding", "deur", "diagnose", "dienst", "dienstverlening", "diploma", "dossier", "drugs",
-    "echtscheiding", "energie", "familie", "financiering", "fonds", "functionaris", "gedrag", "geheugen", "geld",
-    "gemeente", "gemeenschap", "gesprek", "gevaar", "geweld", "gezin", "gezondheid", "ggz", "groep", "handel",
-    "handhaving", "huis", "huishouden", "hulp", "hulpmiddel", "hulpverlener", "hulpverlening", "huur", "huurder",
-    "indicatie", "inkomen", "inkomsten", "inwoner", "jeugd", "jeugdhulp", "jeugdzorg", "jongere", "jongeren",
-    "kaart", "kamer", "kennis", "kind", "kinderen", "klacht", "klant", "kosten", "krediet", "les", "leeftijd",
-    "leer", "leerling", "leerplicht", "leider", "leiding", "lening", "lijst", "maatschappij", "maatwerk", "mantel",
-    "mantelzorg", "mantelzorger", "medewerker", "melding", "mishandeling", "netwerk", "nood", "onderwijs",
-    "onderzoek", "ontruiming", "opleiding", "opvang", "opvoeding", "oudere", "ouderen", "ouder", "ouders",
-    "overleg", "overlast", "overdracht", "partner", "pas", "persoon", "plaats", "plaatsing", "plan", "politie",
-    "praktijk", "preventie", "probleem", "problemen", "proef", "professional", "programma", "psychiatrie", "raad",
-    "recht", "regeling", "regie", "regio", "regisseur", "rekening", "risico", "ronde", "route", "samenwerking",
-    "sanering", "schuld", "schulden", "school", "signaal", "signalen", "spreekuur", "stap", "stelling", "steun",
-    "steunpunt", "student", "taal", "team", "termijn", "thuis", "tijd", "toeslag", "toezicht", "traject",
-    "training", "uitkering", "uitstroom", "vangnet", "veilig", "veiligheid", "verband", "verblijf", "verhuizing",
-    "verlener", "verlening", "verpleeg", "verpleging", "verpleegkundige", "verslaving", "verzekering",
-    "verzekeraar", "verzuim", "vlucht", "vluchteling", "voorziening", "vraag", "vrijwilliger", "wacht",
-    "wachtlijst", "wachttijd", "werk", "werkgever", "werking", "werknemer", "werving", "wet", "wijk", "wmo",
-    "woning", "wonen", "zaak", "ziekte", "zorg", "zorgen", "zorger", "zwanger", "zwangerschap"
+    "aanbieder", "aanbod", "aanmelding", "aanpassing", "aanvraag", "achterstand", "activiteit", "advies", "afspraak",
+    "agent", "akkoord", "arbeid", "arts", "baan", "bank", "basis", "bedrag", "bedrijf", "begeleider", "begeleiding",
+    "behandeling", "beheer", "beleid", "beperking", "beroep", "beschermer", "bescherming", "beschikking", "besteding",
+    "betaling", "bewind", "bewindvoerder", "bezoek", "bijstand", "boete", "brief", "budget", "buurt", "casus",
+    "centrum", "coach", "code", "consulent", "contact", "contract", "corporatie", "crisis", "dag", "dagbesteding",
+    "deur", "deurwaarder", "diagnose", "dienst", "dienstverlening", "diploma", "dossier", "drugs", "echtscheiding",
+    "energie", "familie", "financiering", "fonds", "functionaris", "gedrag", "geheugen", "geld", "gemeenschap",
+    "gemeente", "gesprek", "gevaar", "geweld", "gezin", "gezondheid", "ggz", "groep", "handel", "handhaving", "huis",
+    "huishouden", "hulp", "hulpmiddel", "hulpverlener", "hulpverlening", "huur", "huurder", "incasso", "indicatie",
+    "inkomen", "inkomsten", "inwoner", "jeugd", "jeugdhulp", "jeugdzorg", "jongere", "jongeren", "kaart", "kamer",
+    "kennis", "kind", "kinderen", "klacht", "klant", "kosten", "krediet", "leeftijd", "leer", "leerling", "leerplicht",
+    "leider", "leiding", "lening", "les", "leverancier", "lijst", "maatschappij", "maatwerk", "mantel", "mantelzorg",
+    "mantelzorger", "medewerker", "melding", "mishandeling", "netwerk", "nood", "onderwijs", "onderzoek", "ontruiming",
+    "opleiding", "opvang", "opvoeding", "ouder", "oudere", "ouderen", "ouders", "overdracht", "overlast", "overleg",
+    "partner", "pas", "persoon", "plaats", "plaatsing", "plan", "politie", "praktijk", "preventie", "probleem",
+    "problemen", "proef", "professional", "programma", "psychiatrie", "raad", "recht", "regeling", "regie", "regio",
+    "regisseur", "rekening", "risico", "ronde", "route", "samenwerking", "sanering", "school", "schuld", "schulden",
+    "signaal", "signalen", "spreekuur", "stap", "stelling", "steun", "steunpunt", "student", "taal", "team", "termijn",
+    "thuis", "tijd", "toeslag", "toezicht", "training", "traject", "uitkering", "uitstroom", "vangnet", "veilig",
+    "veiligheid", "verband", "verblijf", "verhuizing", "verlener", "verlening", "verpleeg", "verpleegkundige",
+    "verpleging", "verslaving", "verzekeraar", "verzekering", "verzuim", "vlucht", "vluchteling", "voorziening",
+    "vraag", "vrijwilliger", "wacht", "wachtlijst", "wachttijd", "werk", "werkgever", "werking", "werknemer", "werving",
+    "wet", "wijk", "wmo", "wonen", "woning", "zaak", "ziekte", "zorg", "zorgen", "zorger", "zwanger", "zwangerschap",
 ])
 # fmt: on
 _CURATED_WEIGHT = 1000.0  # a curated morpheme counts as a frequent word
@@ -185,7 +185,7 @@ class CompoundLexicalEncoder(LexicalEncoder):
         )
         self._replace = mode == "replace"
         # Recorded in the index meta: documents indexed with another splitting must be re-indexed.
-        self.scheme = f"{LEXICAL_SCHEME}+nl-compounds-{vocabulary}-{mode}-v1"
+        self.scheme = f"{LEXICAL_SCHEME}+nl-compounds-{vocabulary}-{mode}-v2"
 
     def document(self, text: str, language: str) -> SparseVec:
         if language == "nl":
@@ -194,6 +194,6 @@ class CompoundLexicalEncoder(LexicalEncoder):
 
     def query(self, text: str, language: str | None = None) -> SparseVec:
         language = language or guess_language(text)
-        if language in ("nl", None):
-            text = self.splitter.expand(text, replace=self._replace)
+        if language in ("nl", None):  # scaffolding first: its compounds must not come back as parts
+            text = self.splitter.expand(without_scaffolding(text, language), replace=self._replace)
         return super().query(text, language)

@@ -11,6 +11,8 @@ from functools import cached_property
 
 import qdrant_edge as qe
 
+from indexing.scaffolding import without_scaffolding
+
 LANGUAGES = {"nl": "dutch", "en": "english"}
 # Recorded in the index meta; bump when the lexical encoding changes: old indexes must then be rebuilt.
 LEXICAL_SCHEME = "bm25-snowball-document-v2"
@@ -110,8 +112,10 @@ class LexicalEncoder:
         return SparseVec(list(vector.indices), list(vector.values))
 
     def query(self, text: str, language: str | None = None) -> SparseVec:
-        """A query in a known language uses its stemmer; an unclear one uses both (terms merged)."""
+        """A query in a known language uses its stemmer; an unclear one uses both (terms merged). Question
+        scaffolding ("wat kan ik deze week doen") is left out (indexing/scaffolding.py)."""
         language = language or guess_language(text)
+        text = without_scaffolding(text, language)
         codes = [language] if language in self._models else list(self._models)
         weights: dict[int, float] = {}
         for code in codes:
