@@ -40,6 +40,10 @@ COPY . .
 RUN pip install -c constraints.txt . \
     && pip check
 
+# 4. What the default models build on first use (the e5 encoder graph), built into the image, not at every start.
+ENV PRAKTIJKBANK_MODEL_CACHE=/opt/praktijkbank-models
+RUN HF_HUB_OFFLINE=1 praktijkbank models
+
 # ---------------------------------------------------------------------------------------------------------------
 # Runtime
 # ---------------------------------------------------------------------------------------------------------------
@@ -56,7 +60,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     PRAKTIJKBANK_DATA_DIR=/data \
     PRAKTIJKBANK_HOST=0.0.0.0 \
     PRAKTIJKBANK_PORT=8000 \
-    PRAKTIJKBANK_SEED_DIR=/app/seed_practices
+    PRAKTIJKBANK_SEED_DIR=/app/seed_practices \
+    PRAKTIJKBANK_MODEL_CACHE=/opt/praktijkbank-models
 
 # Non-root user with a home (the Hugging Face / torch libraries may want ~/.cache) and the data folder it owns.
 # /data is created and chowned before VOLUME, so a fresh named volume starts out owned by this user.
@@ -67,6 +72,7 @@ RUN groupadd --gid "${APP_GID}" praktijkbank \
     && chown praktijkbank:praktijkbank /data
 
 COPY --from=builder /opt/venv /opt/venv
+COPY --from=builder /opt/praktijkbank-models /opt/praktijkbank-models
 
 WORKDIR /app
 # The package is installed non-editable, so the seed data is not next to it: PRAKTIJKBANK_SEED_DIR points here.

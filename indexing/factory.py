@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from core.profiles import ModelProfile
 from core.settings import INDEX_POINTER_FILE, Settings
 from indexing.edge_index import EdgeIndex
 from indexing.embedder import Embedder, load_embedder
@@ -57,13 +58,13 @@ def point_embedded_index_at(settings: Settings, folder: str, model: str) -> None
     os.replace(temporary, pointer)
 
 
-def load_cross_model(settings: Settings) -> Embedder | None:
-    """The second model of a two-model index (``cross_model``), or None for the one-model layout."""
-    if not settings.cross_model:
+def load_cross_model(settings: Settings, profile: ModelProfile | None = None) -> Embedder | None:
+    """The second model of a two-model profile (the configured one unless ``profile`` is given), or None for the
+    one-model layout."""
+    cross = (profile or settings.profile).cross
+    if not cross:
         return None
-    return load_embedder(
-        settings.cross_model, batch_size=settings.embedding_batch_size, torch_threads=settings.torch_threads
-    )
+    return load_embedder(cross, batch_size=settings.embedding_batch_size, torch_threads=settings.torch_threads)
 
 
 def index_meta(embedder: Embedder, lexical_scheme: str, cross: Embedder | None = None) -> IndexMeta:

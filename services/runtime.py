@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.metrics import TimedEmbedder
+from core.profiles import profile_for
 from core.settings import Settings
 from indexing.dutch import CompoundLexicalEncoder
 from indexing.embedder import Embedder, load_embedder
@@ -53,7 +54,7 @@ class Generation:
     """One index with the model that built it, and the searcher and worker over them."""
 
     name: str  # the index folder in the data folder, or the collection on the server
-    model: str  # the settings name of the model (``use-multilingual``...)
+    model: str  # the profile that built it (``e5+use-multilingual``, ``use-multilingual``...; core/profiles.py)
     embedder: Embedder
     index: VectorIndex
     searcher: HybridSearcher
@@ -93,15 +94,16 @@ class Runtime:
         live = live_index(settings, client)
         # A `reindex --model` recorded the model the live index was built with; it wins over the setting until
         # the next reindex (the setting then is what a fresh install or a plain `reindex` uses).
-        model = live.model or settings.embedding_model
-        if live.model and live.model != settings.embedding_model:
+        model = live.model or settings.profile.name
+        if live.model and live.model != settings.profile.name:
             logger.warning(
                 "the live index was built with %s (reindex --model); PRAKTIJKBANK_EMBEDDING_MODEL says %s",
                 live.model,
-                settings.embedding_model,
+                settings.profile.name,
             )
-        embedder = embedder or load_model(settings, model)
-        cross = cross or load_cross_model(settings)
+        profile = profile_for(model)
+        embedder = embedder or load_model(settings, profile.model)
+        cross = cross or load_cross_model(settings, profile)
         generation = _generation(
             settings, database, embedder, model, live.name, client, cross=cross, recreate=recreate_index
         )
@@ -149,9 +151,11 @@ class Runtime:
             old = self.live
             if live.name is None or live.name == old.name:
                 return False
-            model = live.model or self.settings.embedding_model
-            embedder = old.embedder if model == old.model else load_model(self.settings, model)
-            new = _generation(self.settings, self.database, embedder, model, live.name, self._client, cross=old.cross)
+            model = live.model or self.settings.profile.name
+            profile = profile_for(model)
+            embedder = old.embedder if model == old.model else load_model(self.settings, profile.model)
+            cross = old.cross if model == old.model else load_cross_model(self.settings, profile)
+            new = _generation(self.settings, self.database, embedder, model, live.name, self._client, cross=cross)
             if self.background:
                 old.worker.stop()  # its batch in hand ends in the old index; the catch-up below sees it
             self.live = new
