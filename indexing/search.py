@@ -7,8 +7,8 @@ import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from core.settings import BUNDLED_MODEL, E5, USE_MULTILINGUAL
-from indexing.embedder import Embedder, composite_family, model_family
+from core.profiles import profile_for
+from indexing.embedder import Embedder, composite_family
 from indexing.index import CROSS, DENSE, FieldIn, IndexFilter, IndexQuery, VectorIndex
 from indexing.lexical import LexicalEncoder, SparseVec, guess_language
 from indexing.query_encoder import LruCache, QueryBatcher
@@ -52,42 +52,19 @@ class FusionWeights:
         return self.cross.get(language or "", self.cross.get("nl", CrossWeights()))
 
 
-# (dense, lexical) weights per model and query language, chosen with `benchmarks/quality.py --sweep` at RRF k=10
-# (practice-level fusion, nDCG@10). The figures behind each choice are in the README, "Search quality and the
-# model": measurements go stale in comments, so they live there.
-MEASURED_WEIGHTS: dict[str, dict[str, tuple[float, float]]] = {
-    BUNDLED_MODEL: {"nl": (1.0, 5.0), "en": (1.0, 1.0)},
-    USE_MULTILINGUAL: {"nl": (1.0, 3.0), "en": (1.0, 3.0)},
-    E5: {"nl": (1.0, 3.0), "en": (1.0, 1.0)},
-    # e5 with USE as the cross leg (below): with USE carrying the other language, e5 and the words weigh equally.
-    f"{E5}+{USE_MULTILINGUAL}": {"nl": (1.0, 1.0), "en": (1.0, 1.0)},
-}
-
-
-# The cross leg per (primary+cross) model pair and query language, chosen with `benchmarks/quality.py
-# --cross-model ... --sweep-cross` (figures in the README). A pair may also have its own (dense, lexical) weights
-# in MEASURED_WEIGHTS under the same key; otherwise the primary model's apply. For e5+USE the sweep's best is a
-# rule: USE does not count within the question's language (e5 and the words are better there), and for a practice
-# in another language it stands in for both legs that cannot reach it, with their summed weight (1 + 1).
-MEASURED_CROSS_WEIGHTS: dict[str, dict[str, CrossWeights]] = {
-    f"{E5}+{USE_MULTILINGUAL}": {"nl": CrossWeights(0.0, 2.0, 0.0), "en": CrossWeights(0.0, 2.0, 0.0)},
-}
-
-
 def weights_for(
     model: str, configured: dict[str, tuple[float, float]] | None, rrf_k: int, *, cross: str | None = None
 ) -> FusionWeights:
-    """The measured weights of ``model`` (with the ``cross`` model, when one is configured), unless the settings
-    name (dense, lexical) weights of their own."""
-    family = composite_family(model, cross)
-    measured = MEASURED_WEIGHTS.get(family) or MEASURED_WEIGHTS.get(model_family(model), {})
-    per_language = configured if configured is not None else measured
+    """The measured weights of the profile of ``model`` (with the ``cross`` model, when one is configured;
+    core/profiles.py), unless the settings name (dense, lexical) weights of their own."""
+    profile = profile_for(model, cross or "")
+    per_language = configured if configured is not None else profile.weights
     # A query whose language is unclear is treated as Dutch, the language of most content.
     return FusionWeights(
         default=per_language.get("nl", (1.0, 1.0)),
         per_language=dict(per_language),
         rrf_k=rrf_k,
-        cross=dict(MEASURED_CROSS_WEIGHTS.get(family, {})) if cross else {},
+        cross={language: CrossWeights(*w) for language, w in profile.cross_weights.items()} if cross else {},
     )
 
 
@@ -97,6 +74,41 @@ class QueryVectors:
     sparse: SparseVec | None
     language: str | None = None  # guessed once per query; it picks the stemmer and the fusion weights
     cross: list[float] | None = None  # the cross model's vector (hybrid mode, two-model index)
+
+
+# Which document of a leg stands for "the rest of the bank" for this query: a hit's evidence relative to it travels
+# across queries of every length (a long case lowers every cosine and spreads its words; the margin stays).
+REFERENCE_RANK = 10
+
+
+@dataclass(frozen=True)
+class LegStats:
+    """One leg's scores for this query: its best document's and its ``REFERENCE_RANK``-th one's (the last listed one's
+    when it lists fewer), its last listed one's (a document the leg did not list scores at most this), and the mean
+    and standard deviation over every document it listed."""
+
+    best: float
+    reference: float
+    last: float
+    mean: float = 0.0
+    spread: float = 0.0
+
+    @classmethod
+    def of(cls, scores: list[float]) -> LegStats:
+        """``scores``: best first, at least one."""
+        mean = sum(scores) / len(scores)
+        spread = (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5
+        return cls(scores[0], scores[min(REFERENCE_RANK, len(scores)) - 1], scores[-1], mean, spread)
+
+
+@dataclass(frozen=True)
+class QueryStats:
+    """Per leg (``dense``, ``lexical``, ``cross``): what the legs found for this query as a whole."""
+
+    legs: dict[str, LegStats] = field(default_factory=dict)
+
+    def of(self, evidence: str) -> LegStats | None:
+        return self.legs.get(evidence)
 
 
 @dataclass(frozen=True)
@@ -113,6 +125,7 @@ class DocumentHit:
     dense: float | None = None
     lexical: float | None = None
     cross: float | None = None  # the cross model's cosine with the closest chunk
+    stats: QueryStats = field(default_factory=QueryStats)  # shared by every hit of one search
 
 
 @dataclass(frozen=True)
@@ -152,6 +165,11 @@ class HybridSearcher:
         self._encoded: LruCache[tuple[str, SearchMode], QueryVectors] = LruCache(cache_size)
 
     @property
+    def candidates(self) -> int:
+        """How many documents each leg lists at least."""
+        return self._candidates
+
+    @property
     def family(self) -> str:
         """The model family (or pair of families) the measured weights and the calibration are kept under."""
         return composite_family(self.embedder.name, self.cross.name if self.cross else None)
@@ -177,12 +195,13 @@ class HybridSearcher:
         text: str,
         flt: IndexFilter,
         *,
-        limit: int = 10,
+        limit: int | None = 10,
         offset: int = 0,
         mode: SearchMode = SearchMode.HYBRID,
         vectors: QueryVectors | None = None,
     ) -> list[DocumentHit]:
-        """Best documents for ``text``. Calls the model unless ``vectors`` are given: run it off the event loop."""
+        """Best documents for ``text``; ``limit`` None: every document a leg listed (each leg lists the best
+        ``candidates`` documents). Calls the model unless ``vectors`` are given: run it off the event loop."""
         encoded = vectors or self.encode(text, mode)
         dense = encoded.dense if mode != SearchMode.LEXICAL else None
         sparse = encoded.sparse if mode != SearchMode.DENSE else None
@@ -254,7 +273,7 @@ class HybridSearcher:
         cross: list[float] | None,
         flt: IndexFilter,
         *,
-        limit: int,
+        limit: int | None,
         offset: int,
         weights: tuple[LegWeight, LegWeight, LegWeight | None],
     ) -> list[DocumentHit]:
@@ -264,7 +283,7 @@ class HybridSearcher:
         Fusing per document, not per point, matters: a practice's best chunk for the meaning and its words
         (scored on the head point) are different points, and point-level fusion credited neither
         (seed-nl nDCG@10 0.70 against 0.77 here)."""
-        wanted = limit + offset
+        wanted = limit + offset if limit is not None else 0
         documents = max(self._candidates, wanted)  # per leg: RRF credits a document only in the legs that list it
         # Chunks, several per document: ask for enough to list about as many documents as the lexical leg.
         chunk_limit = documents * self._chunks_per_document
@@ -278,7 +297,7 @@ class HybridSearcher:
         if cross is not None and crossing is not None and max(crossing.same, crossing.other) > 0:
             query = IndexQuery(cross, None, flt, limit=chunk_limit, using=CROSS)
             legs.append(Leg(crossing, "cross", self._leg(query, documents)))
-        return _fuse(legs, self.weights.rrf_k, language=language, start=offset, stop=wanted)
+        return _fuse(legs, self.weights.rrf_k, language=language, start=offset, stop=wanted or None)
 
     def _leg(self, query: IndexQuery, documents: int) -> list[LegHit]:
         """One leg's first ``documents`` documents, best first, each scored by its best point (hits arrive best
@@ -342,6 +361,7 @@ def _fuse(
     # Stable: documents with equal scores keep the order in which the legs listed them.
     shown = sorted(scores, key=scores.__getitem__, reverse=True)[start:stop]
     by_leg = [(leg.evidence, {hit.doc: hit for hit in leg.hits}) for leg in legs]
+    stats = QueryStats({leg.evidence: LegStats.of([hit.score for hit in leg.hits]) for leg in legs if leg.hits})
     fused = []
     for doc in shown:
         found = [(evidence, listed[doc]) for evidence, listed in by_leg if doc in listed]
@@ -363,6 +383,7 @@ def _fuse(
                 dense=evidence.get("dense"),
                 lexical=evidence.get("lexical"),
                 cross=evidence.get("cross"),
+                stats=stats,
             )
         )
     return fused

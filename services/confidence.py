@@ -1,29 +1,28 @@
 """Calibrated relevance: how likely a hit answers the question, and the label a professional sees.
 
 The fused rank score only orders hits within one response; it says nothing about whether the best hit is any good
-("qwxzyplk" still has a best hit). Each hit's own evidence does: the cosine of the query with the practice's
-closest passage (the dense leg) and the BM25 score of its words per query term, relative to a rare term's IDF
-(the lexical leg). A logistic model
-over the two turns them into a probability of being relevant, fitted on the judged questions over the seed practices
-and on out-of-domain questions (whose every hit is irrelevant) by ``benchmarks/calibrate.py``.
+("qwxzyplk" still has a best hit). Each hit's own evidence does (``Evidence``): the cosine of the question with the
+practice's closest passage and how far it stands above the rest of the bank for this question, the BM25 score of
+its words per informative query term and relative to the best match, and the question's length. A logistic model
+over them turns them into a probability of being relevant, fitted by ``benchmarks/calibrate.py`` on judged short
+questions and long cases, in both languages, and on out-of-domain questions (whose every hit is irrelevant).
 
-Cosines are a model's own scale, so every calibration is kept per model family, here and nowhere else; the figures
-are that script's output (``--write`` rewrites ``calibration.json`` beside this module). A model without a
-calibration gets no labels (``relevance`` None) rather than a borrowed one, and no search counts as a gap.
+Cosines are a model's own scale, so a calibration belongs to a model profile (core/profiles.py, the figures in
+``core/calibration.json``). A model without a calibration gets no labels (``relevance`` None) rather than a
+borrowed one, and no search counts as a gap.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
+from functools import cache
 
-from indexing.embedder import model_family
+from core.profiles import CALIBRATION_FILE, profile_for
 
-CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+__all__ = ["CALIBRATION_FILE", "Calibration", "Evidence", "Label", "calibration_for", "nothing_strong", "shown_rank"]
 
 
 class Label(StrEnum):
@@ -33,27 +32,49 @@ class Label(StrEnum):
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """What one hit's relevance is judged on. Raw scores alone do not travel across questions: a six-sentence case
+    lowers every cosine and spreads its words over many terms. So each leg's score also counts relative to what the
+    same leg found for this question as a whole (``margin``, ``share``), and the question's length is a feature.
+
+    ``lexical`` and ``lexical_share`` are None for a practice in another language than the question: words cannot
+    match across languages, so missing words say nothing there (its cosine is the cross model's in a two-model
+    index)."""
+
+    dense: float  # cosine of the question with the practice's closest passage (a pair, another language: USE's)
+    margin: float  # that cosine minus the cosine of its leg's REFERENCE_RANK-th practice for this question
+    z: float  # the primary model's cosine in standard deviations above the mean of every practice its leg listed
+    lexical: float | None  # BM25 per informative query term, on the scale of the rarest term (lexical_per_term)
+    share: float | None  # the practice's BM25 over the best BM25 of any practice for this question
+    words: int  # words in the question
+
+    def features(self) -> dict[str, float]:
+        values = {"dense": self.dense, "margin": self.margin, "z": self.z, "log_words": math.log1p(self.words)}
+        if self.lexical is not None:
+            values |= {"lexical": self.lexical, "share": self.share or 0.0}
+        return values
+
+
+SAME_FEATURES = ("dense", "margin", "lexical", "share", "log_words")
+ACROSS_FEATURES = ("dense", "z")
+
+
+@dataclass(frozen=True)
 class Calibration:
-    """P(relevant) = sigmoid(bias + dense * cosine + lexical * BM25 per query term), and the label bars on it.
+    """P(relevant) = sigmoid(bias + sum of weight x feature) over an ``Evidence``'s features, and the label bars on
+    it. ``same``: the weights for a practice in the question's language (or of unknown language); ``across``: for one
+    in another language, fitted on the cosine-side features alone."""
 
-    A practice in another language than the query (a multilingual model) cannot share its words, so missing words
-    say nothing there: its relevance comes from a fit on the cosine alone (``cross_bias``, ``cross_dense``)."""
-
-    bias: float
-    dense: float
-    lexical: float
+    same: dict[str, float]
+    across: dict[str, float]
     strong: float  # at or above: 'sterk'
     possible: float  # at or above: 'mogelijk'
     floor: float  # at or above: 'zwak'; below: left out
-    cross_bias: float
-    cross_dense: float
 
-    def relevance(self, dense: float, lexical_per_term: float | None) -> float:
-        """``lexical_per_term`` None: a document in another language than the query."""
-        if lexical_per_term is None:
-            z = self.cross_bias + self.cross_dense * dense
-        else:
-            z = self.bias + self.dense * dense + self.lexical * lexical_per_term
+    def relevance(self, evidence: Evidence) -> float:
+        weights = self.same if evidence.lexical is not None else self.across
+        features = evidence.features()
+        z = weights.get("bias", 0.0) + sum(w * features.get(name, 0.0) for name, w in weights.items() if name != "bias")
         return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
 
     def label(self, relevance: float) -> Label | None:
@@ -65,19 +86,33 @@ class Calibration:
             return Label.WEAK
         return None
 
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "same": {k: round(v, 4) for k, v in self.same.items()},
+            "across": {k: round(v, 4) for k, v in self.across.items()},
+            "strong": self.strong,
+            "possible": self.possible,
+            "floor": self.floor,
+        }
 
-def load_calibrations(path: Path = CALIBRATION_FILE) -> dict[str, Calibration]:
-    if not path.exists():
-        return {}
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    return {family: Calibration(**{k: float(v) for k, v in entry["model"].items()}) for family, entry in raw.items()}
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Calibration:
+        same, across = data["same"], data["across"]
+        assert isinstance(same, dict) and isinstance(across, dict)
+        return cls(
+            {str(k): float(v) for k, v in same.items()},
+            {str(k): float(v) for k, v in across.items()},
+            float(data["strong"]),  # type: ignore[arg-type]
+            float(data["possible"]),  # type: ignore[arg-type]
+            float(data["floor"]),  # type: ignore[arg-type]
+        )
 
 
-CALIBRATIONS: dict[str, Calibration] = load_calibrations()
-
-
+@cache
 def calibration_for(model: str) -> Calibration | None:
-    return CALIBRATIONS.get(model_family(model))
+    """The calibration of the profile ``model`` (a profile name or a loaded model's name; core/profiles.py)."""
+    fitted = profile_for(model).calibration
+    return Calibration.from_dict(fitted) if fitted else None
 
 
 def lexical_per_term(lexical: float | None, query_terms: int, documents: int) -> float:
@@ -88,9 +123,13 @@ def lexical_per_term(lexical: float | None, query_terms: int, documents: int) ->
     return (lexical or 0.0) / max(1, query_terms) / math.log(2 + max(0, documents))
 
 
-def rank(label: Label | None) -> int:
-    """Sorting key: sterk before mogelijk before zwak before none."""
-    return {Label.STRONG: 3, Label.POSSIBLE: 2, Label.WEAK: 1}.get(label, 0) if label else 0
+SHOWN_ORDER = {Label.STRONG: 0, Label.POSSIBLE: 1, Label.WEAK: 2}
+
+
+def shown_rank(label: Label | None) -> int:
+    """The place of a label in every list shown: 'sterk' first, then 'mogelijk', then 'zwak'. An unlabelled hit
+    (a single-leg search, a model without calibration) counts as first: such a list is ordered by score alone."""
+    return SHOWN_ORDER[label] if label else 0
 
 
 def nothing_strong(labels: Sequence[str | None]) -> bool | None:

@@ -19,7 +19,7 @@ from schemas.practices import PracticeSummary
 from schemas.search import Highlight, SearchHit, SearchResponse
 from services import practices as practices_service
 from services.access import AccessPolicy
-from services.confidence import Label, calibration_for, lexical_per_term, nothing_strong
+from services.confidence import Evidence, Label, calibration_for, lexical_per_term, nothing_strong, shown_rank
 from services.gaps import count_if_weak
 from storage.models import Practice
 from storage.repositories import directory
@@ -37,7 +37,6 @@ class PracticeHit:
     terms: QueryTerms
     relevance: float | None = None  # calibrated probability of answering the query (services/confidence.py)
     label: Label | None = None
-    applied: int = 0  # organisations that applied the practice
 
     # The passage to show is worked out when it is shown: a results page ranks and counts facets over 50 hits and
     # shows 10 of them, and the network view shows none.
@@ -68,38 +67,63 @@ class Judgement:
 
 
 def evidence(
-    searcher: HybridSearcher, hits: list[DocumentHit], vectors: QueryVectors, query: str
-) -> dict[uuid.UUID, tuple[float, float | None]]:
-    """(dense cosine, lexical score per query term) of each hit: the features of the calibration. A document the
-    dense leg did not list still has a closest passage; one the lexical leg did not list shares no query word; one
-    in another language than the query (multilingual model) could not share any: its lexical feature is None, and
-    in a two-model index its cosine is the cross model's (the one that bridges languages)."""
+    searcher: HybridSearcher,
+    hits: list[DocumentHit],
+    vectors: QueryVectors,
+    query: str,
+    *,
+    bounded: bool = False,
+) -> dict[uuid.UUID, Evidence]:
+    """Each hit's evidence (services/confidence.py): its cosine, the margin of that cosine over the rest of the bank
+    for this question, its words' BM25 per query term and relative to the best match. A document the dense leg did
+    not list still has a closest passage (``bounded``: take the leg's last listed cosine instead, an upper bound,
+    without asking the engine); one the lexical leg did not list shares no query word; one in another language
+    than the query (multilingual model) could not share any, and in a two-model index its cosine is the cross
+    model's (the one that bridges languages)."""
     if vectors.dense is None or not vectors.sparse:
         return {}
     terms = len(vectors.sparse.indices)
     documents = searcher.index.documents()  # every head point carries words: the population of Qdrant's IDF
     language = vectors.language if searcher.embedder.multilingual or searcher.cross else None
-
-    def across(hit: DocumentHit) -> bool:
-        return bool(language and hit.language and hit.language != language)
-
-    # In a two-model index a practice in another language is judged by the cross model, the one that bridges.
+    words = len(query.split())
     by_cross = vectors.cross is not None
-    closest = searcher.closest(
-        [h.doc_id for h in hits if h.dense is None and not (by_cross and across(h))], vectors.dense
-    )
-    closest_cross = (
-        searcher.closest([h.doc_id for h in hits if h.cross is None and across(h)], vectors.cross, CROSS)
-        if vectors.cross is not None
-        else {}
-    )
-    found: dict[uuid.UUID, tuple[float, float | None]] = {}
+
+    def leg_of(hit: DocumentHit) -> str:
+        across = bool(language and hit.language and hit.language != language)
+        return "cross" if by_cross and across else "dense"
+
+    closest: dict[str, dict[uuid.UUID, float]] = {"dense": {}, "cross": {}}
+    if not bounded:
+        closest["dense"] = searcher.closest([h.doc_id for h in hits if h.dense is None], vectors.dense)
+        if vectors.cross is not None:
+            closest["cross"] = searcher.closest(
+                [h.doc_id for h in hits if h.cross is None and leg_of(h) == "cross"], vectors.cross, CROSS
+            )
+
+    def cosine_in(name: str, hit: DocumentHit) -> float:
+        listed = hit.cross if name == "cross" else hit.dense
+        if listed is not None:
+            return listed
+        leg = hit.stats.of(name)
+        return leg.last if bounded and leg else closest[name].get(hit.doc_id, 0.0)
+
+    primary = hits[0].stats.of("dense") if hits else None
+    lexical = hits[0].stats.of("lexical") if hits else None
+    found: dict[uuid.UUID, Evidence] = {}
     for hit in hits:
-        if by_cross and across(hit):
-            found[hit.doc_id] = (hit.cross if hit.cross is not None else closest_cross.get(hit.doc_id, 0.0), None)
-        else:
-            cosine = hit.dense if hit.dense is not None else closest.get(hit.doc_id, 0.0)
-            found[hit.doc_id] = (cosine, None if across(hit) else lexical_per_term(hit.lexical, terms, documents))
+        name = leg_of(hit)
+        leg = hit.stats.of(name)
+        cosine = cosine_in(name, hit)
+        margin = cosine - (leg.reference if leg else cosine)
+        # The primary model places every practice, in any language, among the rest of the bank for this question.
+        own = cosine if name == "dense" else cosine_in("dense", hit)
+        z = (own - primary.mean) / primary.spread if primary and primary.spread > 0 else 0.0
+        if language and hit.language and hit.language != language:
+            found[hit.doc_id] = Evidence(cosine, margin, z, None, None, words)
+            continue
+        share = (hit.lexical or 0.0) / lexical.best if lexical and lexical.best > 0 else 0.0
+        per_term = lexical_per_term(hit.lexical, terms, documents)
+        found[hit.doc_id] = Evidence(cosine, margin, z, per_term, share, words)
     return found
 
 
@@ -107,13 +131,20 @@ def judge(
     searcher: HybridSearcher, hits: list[DocumentHit], vectors: QueryVectors, query: str
 ) -> dict[uuid.UUID, Judgement]:
     """Calibrated relevance of each hit (practices and questions alike). Empty when a leg did not run (single-leg
-    modes) or the model has no calibration: then nothing is labelled and nothing is left out."""
+    modes) or the model has no calibration: then nothing is labelled and nothing is left out.
+
+    A whole result is judged (a hundred hits or more): a hit the dense leg did not list is first judged on an upper
+    bound of its cosine, and only when that bound clears the floor is its closest passage looked up."""
     calibration = calibration_for(searcher.family)
     if calibration is None:
         return {}
+    found = evidence(searcher, hits, vectors, query, bounded=True)
+    unlisted = [h for h in hits if h.dense is None or (vectors.cross is not None and h.cross is None)]
+    again = [h for h in unlisted if calibration.label(calibration.relevance(found[h.doc_id])) is not None]
+    found |= evidence(searcher, again, vectors, query) if again else {}
     judged = {}
-    for doc_id, (dense, lexical) in evidence(searcher, hits, vectors, query).items():
-        relevance = calibration.relevance(dense, lexical)
+    for doc_id, seen in found.items():
+        relevance = calibration.relevance(seen)
         judged[doc_id] = Judgement(relevance, calibration.label(relevance))
     return judged
 
@@ -155,14 +186,14 @@ def resolve_hits(
     terms = QueryTerms(query, searcher.lexical)
     results = []
     for hit in hits:
-        practice, applied = found.get(hit.doc_id, (None, 0))
+        practice = found.get(hit.doc_id)
         if practice is None or practice.status != Status.PUBLISHED:
             continue
         judgement = (judged or {}).get(hit.doc_id)
         if judged and (judgement is None or judgement.label is None):
             continue
         relevance, label = (round(judgement.relevance, 4), judgement.label) if judgement else (None, None)
-        results.append(PracticeHit(practice, hit.score, hit, terms, relevance, label, applied))
+        results.append(PracticeHit(practice, hit.score, hit, terms, relevance, label))
     return results
 
 
@@ -238,38 +269,49 @@ def search(
     authors: bool = False,
 ) -> list[PracticeHit]:
     """Published practices for ``query``, each with its calibrated relevance and label (hybrid mode, calibrated
-    model); hits below the floor are left out unless ``floor`` is False. Calls the model unless ``vectors`` are
-    given. ``authors``: the practices' authors are loaded (the network view names them)."""
+    model), in the order they are shown: the whole result is judged and ordered once (``in_shown_order``), then
+    cut at ``offset``, so no page contradicts another. Hits below the floor are left out unless ``floor`` is
+    False. Calls the model unless ``vectors`` are given. ``authors``: the practices' authors are loaded (the
+    network view names them)."""
     flt = index_filter(session, filters, policy)
     vectors = vectors or searcher.encode(query, mode)
-    hits = searcher.search(query, flt, limit=limit, offset=offset, mode=mode, vectors=vectors)
+    # Every practice a leg lists (legs list at least offset + limit): labels may reorder any of them.
+    hits = searcher.search(query, flt, limit=None if offset + limit <= searcher.candidates else limit + offset,
+                           mode=mode, vectors=vectors)  # fmt: skip
     judged = judge(searcher, hits, vectors, query) if mode == SearchMode.HYBRID else {}
     if not floor:
         judged = {doc: replace(j, label=j.label or Label.WEAK) for doc, j in judged.items()}
-    return in_shown_order(boost_applied(resolve_hits(session, hits, policy, query, searcher, judged, authors=authors)))
+    if judged:
+        hits = [h for h in hits if judged[h.doc_id].label is not None]
+    ordered = in_shown_order(boost_applied(session, hits), judged)[offset : offset + limit]
+    return resolve_hits(session, ordered, policy, query, searcher, judged, authors=authors)
 
 
-def boost_applied(hits: list[PracticeHit]) -> list[PracticeHit]:
-    """A practice applied in many places ranks higher when relevance is otherwise (nearly) equal. The boosted
-    score is the one shown (``in_shown_order``)."""
-    return [replace(h, score=h.score * (1 + APPLIED_BOOST * math.log1p(h.applied))) for h in hits]
+def boost_applied(session: Session, hits: list[DocumentHit]) -> list[DocumentHit]:
+    """A practice applied in many organisations ranks higher when relevance is otherwise (nearly) equal: x
+    (1 + APPLIED_BOOST x log(1 + organisations)). The boosted score is the one shown."""
+    applied = repo.applied_counts(session, [h.doc_id for h in hits])
+    return [
+        replace(h, score=h.score * (1 + APPLIED_BOOST * math.log1p(applied[h.doc_id]))) if h.doc_id in applied else h
+        for h in hits
+    ]
 
 
-LABEL_RANK = {Label.STRONG: 0, Label.POSSIBLE: 1, Label.WEAK: 2}
-
-
-def in_shown_order(hits: list[PracticeHit]) -> list[PracticeHit]:
-    """The order a list of hits is shown in: by label ('sterk', 'mogelijk', 'zwak'), then by the score it displays.
+def in_shown_order(hits: list[DocumentHit], judged: dict[uuid.UUID, Judgement]) -> list[DocumentHit]:
+    """The order a list of hits is shown in: by label ('sterk', 'mogelijk', 'zwak'; ``shown_rank``), then by the
+    score it displays.
 
     The fused score ranks on rank positions; the label judges each hit on its own evidence. Where they disagree (a
     practice in another language than the question, lifted by the dense leg, that its own cosine calls 'zwak'), a
-    list showing 'Zwak verband' above 'Sterk verband' contradicted itself. Ordering by label first also ranked
-    better on every set measured, none worse (``benchmarks/quality.py``, USE, nDCG@10 before/after: seed-nl
-    0.819/0.849 (the calibration's own training set), cross-lingual 0.860/0.888, SciFact train slice 0.832/0.839,
-    PolicyQA-NL train 0.931/0.931); ordering by calibrated relevance alone lost cross-lingual (0.822).
-    Within one response: a next page is ordered the same way on its own. Unlabelled hits (single-leg modes,
+    list showing 'Zwak verband' above 'Sterk verband' contradicted itself; ordering by label first also ranked
+    better on every set measured (README, "Search quality and the model"). Unlabelled hits (single-leg modes,
     uncalibrated models) are ordered by score alone."""
-    return sorted(hits, key=lambda h: (LABEL_RANK[h.label] if h.label else 0, -h.score))
+
+    def label_of(hit: DocumentHit) -> Label | None:
+        judgement = judged.get(hit.doc_id)
+        return judgement.label if judgement else None
+
+    return sorted(hits, key=lambda h: (shown_rank(label_of(h)), -h.score))
 
 
 def similar_to(
