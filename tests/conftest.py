@@ -1,6 +1,8 @@
 """Shared fixtures. The database backend comes from PRAKTIJKBANK_TEST_DB (sqlite, the default, or postgresql);
-the suite runs on each, but for the tests marked ``sqlite_pass`` or ``postgresql_pass`` (below). The embedding model is the real default one (PRAKTIJKBANK_TEST_MODEL picks another),
-loaded once per session."""
+the suite runs on each, but for the tests marked ``sqlite_pass`` or ``postgresql_pass`` (below). The embedding models
+are the real default profile's (PRAKTIJKBANK_TEST_MODEL names another profile), loaded once per session; each text
+is encoded once per session (``Memo``): the seeds are indexed by many fixtures, and the model's answer for a text
+does not change."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from api.app import create_app
+from core.profiles import profile_for
 from core.settings import DEFAULT_MODEL, PROJECT_ROOT, Settings
 from indexing.embedder import Embedder, load_embedder
 from services.runtime import Runtime
@@ -24,7 +27,8 @@ from storage.database import unit_of_work
 BACKEND = os.environ.get("PRAKTIJKBANK_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("PRAKTIJKBANK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SEED_DIR = PROJECT_ROOT / "seed_practices"
-TEST_MODEL = os.environ.get("PRAKTIJKBANK_TEST_MODEL", DEFAULT_MODEL)
+TEST_MODEL = os.environ.get("PRAKTIJKBANK_TEST_MODEL", DEFAULT_MODEL)  # a model profile (core/profiles.py)
+TEST_PROFILE = profile_for(TEST_MODEL)
 
 
 def pytest_report_header() -> str:
@@ -81,9 +85,40 @@ def make_database_url(folder: Path, pg: PgDatabases | None) -> str:
     return f"sqlite:///{folder / 'test.sqlite3'}"
 
 
+class Memo:
+    """A real model whose document and query vectors are kept per text for the session; everything else is the
+    model's own."""
+
+    def __init__(self, model: Embedder) -> None:
+        self.model = model
+        self._documents: dict[str, list[float]] = {}
+        self._queries: dict[str, list[float]] = {}
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.model, name)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._documents]
+        if missing:
+            self._documents.update(zip(missing, self.model.embed_documents(missing), strict=True))
+        return [self._documents[t] for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        if text not in self._queries:
+            self._queries[text] = self.model.embed_query(text)
+        return self._queries[text]
+
+
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    return load_embedder(TEST_MODEL)
+    """The test profile's primary model."""
+    return Memo(load_embedder(TEST_PROFILE.model))  # type: ignore[return-value]  # the model's protocol, forwarded
+
+
+@pytest.fixture(scope="session")
+def cross_embedder() -> Embedder | None:
+    """The test profile's second model (the cross-language leg), None for a one-model profile."""
+    return Memo(load_embedder(TEST_PROFILE.cross)) if TEST_PROFILE.cross else None  # type: ignore[return-value]
 
 
 def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Settings:
@@ -105,8 +140,8 @@ def settings(tmp_path: Path, pg_databases: PgDatabases | None) -> Settings:
 
 
 @pytest.fixture
-def runtime(settings: Settings, embedder: Embedder) -> Iterator[Runtime]:
-    rt = Runtime.build(settings, embedder=embedder)
+def runtime(settings: Settings, embedder: Embedder, cross_embedder: Embedder | None) -> Iterator[Runtime]:
+    rt = Runtime.build(settings, embedder=embedder, cross=cross_embedder)
     yield rt
     rt.close()
 
@@ -154,24 +189,30 @@ def seed(runtime: Runtime, folder: Path = SEED_DIR) -> int:  # practices and, wh
 
 @pytest.fixture(scope="module")
 def module_runtime(
-    tmp_path_factory: pytest.TempPathFactory, pg_databases: PgDatabases | None, embedder: Embedder
+    tmp_path_factory: pytest.TempPathFactory,
+    pg_databases: PgDatabases | None,
+    embedder: Embedder,
+    cross_embedder: Embedder | None,
 ) -> Iterator[Runtime]:
     """A database and index of the test module's own, for modules that build a small world once."""
     folder = tmp_path_factory.mktemp("module")
     settings = make_settings(folder / "data", make_database_url(folder / "db", pg_databases), writes_per_minute=10_000)
-    rt = Runtime.build(settings, embedder=embedder)
+    rt = Runtime.build(settings, embedder=embedder, cross=cross_embedder)
     yield rt
     rt.close()
 
 
 @pytest.fixture(scope="session")
 def seeded_runtime(
-    tmp_path_factory: pytest.TempPathFactory, pg_databases: PgDatabases | None, embedder: Embedder
+    tmp_path_factory: pytest.TempPathFactory,
+    pg_databases: PgDatabases | None,
+    embedder: Embedder,
+    cross_embedder: Embedder | None,
 ) -> Iterator[Runtime]:
     """One instance with all seed practices indexed, shared by read-only tests."""
     folder = tmp_path_factory.mktemp("seeded")
     settings = make_settings(folder / "data", make_database_url(folder / "db", pg_databases))
-    rt = Runtime.build(settings, embedder=embedder)
+    rt = Runtime.build(settings, embedder=embedder, cross=cross_embedder)
     seed(rt)
     yield rt
     rt.close()

@@ -27,8 +27,8 @@ ANSWERS = [
 
 @pytest.fixture(scope="module", autouse=True)
 def calibrated(seeded_runtime: Runtime) -> None:
-    if calibration_for(seeded_runtime.embedder.name) is None:
-        pytest.skip(f"no calibration for {seeded_runtime.embedder.name} (benchmarks/calibrate.py --write)")
+    if calibration_for(seeded_runtime.searcher.family) is None:
+        pytest.skip(f"no calibration for {seeded_runtime.searcher.family} (benchmarks/calibrate.py --write)")
 
 
 def test_out_of_domain_set_is_large_and_bilingual() -> None:

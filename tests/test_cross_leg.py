@@ -1,5 +1,6 @@
 """Two dense legs in one index: e5 for retrieval in the question's language, USE multilingual across languages
-(``PRAKTIJKBANK_CROSS_MODEL``), both real models over the seed practices, searched through the HTTP API."""
+(the default profile ``e5+use-multilingual``), both real models over the seed practices, searched through the HTTP
+API."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from benchmarks.evaluation import Collection, Indexed, index_collection, load_beir, run_queries, score
 from core.errors import IndexMismatch
-from core.settings import E5, PROJECT_ROOT, USE_MULTILINGUAL
-from indexing.embedder import Embedder, load_embedder
+from core.profiles import E5, USE_MULTILINGUAL
+from core.settings import PROJECT_ROOT
+from indexing.embedder import Embedder
 from indexing.index import CROSS
 from indexing.search import SearchMode
 from services.confidence import calibration_for
 from services.runtime import Runtime
-from tests.conftest import SEED_DIR, PgDatabases, make_database_url, make_settings
+from tests.conftest import SEED_DIR, TEST_PROFILE, PgDatabases, make_database_url, make_settings
 from tests.crosslingual import language_of
 
 pytestmark = pytest.mark.sqlite_pass
@@ -42,19 +44,15 @@ def indexed(
     tmp_path_factory: pytest.TempPathFactory,
     pg_databases: PgDatabases | None,
     embedder: Embedder,
+    cross_embedder: Embedder | None,
     collection: Collection,
 ) -> Iterator[Indexed]:
     """The seed practices imported and indexed with both models."""
-    if not embedder.name.startswith(USE_MULTILINGUAL):
-        pytest.skip("the cross leg is USE multilingual, the default test model")
+    if TEST_PROFILE.name != f"{E5}+{USE_MULTILINGUAL}":
+        pytest.skip("the pair e5+use-multilingual is the default test profile")
     folder = tmp_path_factory.mktemp("two-models")
-    settings = make_settings(
-        folder / "data",
-        make_database_url(folder / "db", pg_databases),
-        embedding_model=E5,
-        cross_model=USE_MULTILINGUAL,
-    )
-    runtime = Runtime.build(settings, embedder=load_embedder(E5), cross=embedder)
+    settings = make_settings(folder / "data", make_database_url(folder / "db", pg_databases))
+    runtime = Runtime.build(settings, embedder=embedder, cross=cross_embedder)
     yield index_collection(runtime, collection, optimize=False)
     runtime.close()
 
@@ -148,14 +146,20 @@ def test_the_right_practice_is_labelled_sterk_or_mogelijk(api: TestClient, quest
     assert labels.get(slug) in ("sterk", "mogelijk"), labels
 
 
+@pytest.mark.parametrize(
+    "setting",
+    [{"embedding_model": f"{E5}+{USE_MULTILINGUAL}"}, {"embedding_model": E5, "cross_model": USE_MULTILINGUAL}],
+    ids=["profile", "model-and-cross-model"],
+)
 def test_the_setting_builds_the_cross_leg_and_a_changed_setting_is_refused(
-    tmp_path: Path, pg_databases: PgDatabases | None, embedder: Embedder
+    tmp_path: Path, pg_databases: PgDatabases | None, setting: dict[str, str]
 ) -> None:
-    """PRAKTIJKBANK_CROSS_MODEL alone (no model handed in) loads the second model into searcher and worker; a
-    service started later without it, on the same index, refuses until `praktijkbank reindex`."""
+    """The pair's profile (or the primary model and PRAKTIJKBANK_CROSS_MODEL) alone, no model handed in, loads the
+    second model into searcher and worker; a service started later with e5 alone, on the same index, refuses until
+    `praktijkbank reindex`."""
     database_url = make_database_url(tmp_path / "db", pg_databases)
-    settings = make_settings(tmp_path / "data", database_url, cross_model=USE_MULTILINGUAL)
-    runtime = Runtime.build(settings, embedder=embedder)
+    settings = make_settings(tmp_path / "data", database_url, **setting)
+    runtime = Runtime.build(settings)
     try:
         cross = runtime.live.cross
         assert cross is not None and cross.name.startswith(USE_MULTILINGUAL)
@@ -165,4 +169,4 @@ def test_the_setting_builds_the_cross_leg_and_a_changed_setting_is_refused(
     finally:
         runtime.close()
     with pytest.raises(IndexMismatch, match="reindex"):
-        Runtime.build(make_settings(tmp_path / "data", database_url), embedder=embedder)
+        Runtime.build(make_settings(tmp_path / "data", database_url, embedding_model=E5))

@@ -53,22 +53,8 @@ def assert_names_its_sources(reason: str, titles: set[str]) -> None:
     assert "‘" not in rest, f"{reason!r} quotes something not behind it"
 
 
-# Honest confidence (services/confidence.py) suggests a person or community only on evidence at 'mogelijk' or
-# better. With USE multilingual, the leercoach question's right practice stays 'zwak' (nobody is suggested), and
-# the expected community of the vroegsignalering question has only 'zwak' evidence.
-BELOW_POSSIBLE = {
-    "leergemeenschap-opzetten-met-leercoach-uit-eigen-organisatie",
-    "vroegsignalering-huisbezoek-binnen-tien-werkdagen",
-}
-
-
-def _marks(practices: list[str]) -> list[pytest.MarkDecorator]:
-    below = [pytest.mark.xfail(reason="evidence only 'zwak': not suggested", strict=True)]
-    return [*marks_for(practices), *(below if practices[0] in BELOW_POSSIBLE else [])]
-
-
 @pytest.mark.parametrize(
-    "entry", [pytest.param(e, id=e["practices"][0], marks=_marks(e["practices"])) for e in QUESTIONS]
+    "entry", [pytest.param(e, id=e["practices"][0], marks=marks_for(e["practices"])) for e in QUESTIONS]
 )
 def test_network_view_names_the_people_and_communities_who_know(
     seeded_client: TestClient, linked: dict[str, set[str]], entry: dict

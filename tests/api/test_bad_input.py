@@ -35,8 +35,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory, pg_databases: PgDatabases
 
 
 @pytest.fixture(scope="module")
-def runtime(settings: Settings, embedder: Embedder) -> Iterator[Runtime]:
-    rt = Runtime.build(settings, embedder=embedder)
+def runtime(settings: Settings, embedder: Embedder, cross_embedder: Embedder | None) -> Iterator[Runtime]:
+    rt = Runtime.build(settings, embedder=embedder, cross=cross_embedder)
     yield rt
     rt.close()
 

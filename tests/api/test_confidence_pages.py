@@ -25,8 +25,8 @@ BADGES = {label: t(f"relevance.{label}") for label in ("sterk", "mogelijk", "zwa
 
 @pytest.fixture(scope="module", autouse=True)
 def calibrated(seeded_runtime: Runtime) -> None:
-    if calibration_for(seeded_runtime.embedder.name) is None:
-        pytest.skip(f"no calibration for {seeded_runtime.embedder.name} (benchmarks/calibrate.py --write)")
+    if calibration_for(seeded_runtime.searcher.family) is None:
+        pytest.skip(f"no calibration for {seeded_runtime.searcher.family} (benchmarks/calibrate.py --write)")
 
 
 def hits_of(html: str) -> list[str]:

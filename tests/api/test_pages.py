@@ -53,11 +53,14 @@ def csrf_of(html: str) -> str:
 
 @pytest.fixture(scope="module")
 def site(
-    tmp_path_factory: pytest.TempPathFactory, pg_databases: PgDatabases | None, embedder: Embedder
+    tmp_path_factory: pytest.TempPathFactory,
+    pg_databases: PgDatabases | None,
+    embedder: Embedder,
+    cross_embedder: Embedder | None,
 ) -> Iterator[Site]:
     folder: Path = tmp_path_factory.mktemp("pages")
     settings = make_settings(folder / "data", make_database_url(folder / "db", pg_databases), writes_per_minute=10_000)
-    runtime = Runtime.build(settings, embedder=embedder)
+    runtime = Runtime.build(settings, embedder=embedder, cross=cross_embedder)
     admin_token = make_account(runtime, "admin@test.nl", "Beheer", admin=True)
     for role in ("auteur", "beoordelaar", "collega", "buitenstaander"):
         make_account(runtime, f"{role}@test.nl", f"Persoon {role.title()}", password=PASSWORD)

@@ -133,11 +133,11 @@ def test_the_end_of_a_long_section_is_indexed(client: TestClient, runtime: Runti
 
 @pytest.fixture
 def server_client(
-    tmp_path: Path, pg_databases: PgDatabases | None, embedder: Embedder
+    tmp_path: Path, pg_databases: PgDatabases | None, embedder: Embedder, cross_embedder: Embedder | None
 ) -> Iterator[tuple[TestClient, Runtime]]:
     """The same service on the qdrant-client adapter (in-memory mode stands in for a server)."""
     settings = make_settings(tmp_path / "data", make_database_url(tmp_path / "db", pg_databases), qdrant_url=":memory:")
-    rt = Runtime.build(settings, embedder=embedder)
+    rt = Runtime.build(settings, embedder=embedder, cross=cross_embedder)
     token = make_account(rt, "admin@test.nl", "Admin", admin=True)
     with TestClient(create_app(settings, runtime=rt), raise_server_exceptions=False, headers=bearer(token)) as client:
         yield client, rt
@@ -201,11 +201,27 @@ def test_similar_and_network_lists_are_in_the_order_of_their_scores(seeded_clien
         similar = seeded_client.get(f"/api/v1/practices/{slug}/similar", params={"limit": 10}).json()
         assert similar and descending([h["score"] for h in similar]), similar
     shown = {"people": 0, "communities": 0}
-    for query in SEED_QUERIES[:10]:
+    for query in SEED_QUERIES[:15]:
         body = seeded_client.post("/api/v1/ask", json={"question": query, "limit": 10}).json()
         for part in shown:  # an answer's practices show no score
             assert descending([entry["score"] for entry in body[part]]), (part, body[part])
             shown[part] += bool(body[part])
     # People and communities appear only on evidence for the question (services/confidence.py): most seed
     # questions have some, so the ordering above was checked on real lists.
-    assert shown["people"] >= 8 and shown["communities"] >= 4, shown
+    assert shown["people"] >= 10 and shown["communities"] >= 4, shown
+
+
+@pytest.mark.sqlite_pass
+def test_the_pages_of_a_result_are_cut_from_one_order(seeded_client: TestClient) -> None:
+    """The whole result is judged and ordered once, then cut into pages: page after page reads as the one long
+    list, and no page shows a stronger label than the page before it. Judged one page at a time, a 'sterk' practice
+    that the fused score placed 11th stayed on page 2 below page 1's 'zwak' hits."""
+    reordered = 0
+    for query in SEED_QUERIES[::3]:
+        whole = search(seeded_client, query, limit=30)
+        pages = [hit for offset in range(0, 30, 5) for hit in search(seeded_client, query, limit=5, offset=offset)]
+        assert [h["practice"]["id"] for h in pages] == [h["practice"]["id"] for h in whole], query
+        assert in_shown_order(pages), [(h["label"], h["score"]) for h in pages]
+        # A hit that the label lifted above one with a higher score: the case page-by-page ordering got wrong.
+        reordered += any(a["score"] < b["score"] for a, b in itertools.pairwise(whole))
+    assert reordered, "no list here was reordered by its labels: the test would not see a page ordered on its own"

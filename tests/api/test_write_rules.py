@@ -32,11 +32,14 @@ class Kring:
 
 @pytest.fixture(scope="module")
 def kring(
-    tmp_path_factory: pytest.TempPathFactory, pg_databases: PgDatabases | None, embedder: Embedder
+    tmp_path_factory: pytest.TempPathFactory,
+    pg_databases: PgDatabases | None,
+    embedder: Embedder,
+    cross_embedder: Embedder | None,
 ) -> Iterator[Kring]:
     folder: Path = tmp_path_factory.mktemp("rules")
     settings = make_settings(folder / "data", make_database_url(folder / "db", pg_databases), writes_per_minute=10_000)
-    runtime = Runtime.build(settings, embedder=embedder)
+    runtime = Runtime.build(settings, embedder=embedder, cross=cross_embedder)
     tokens = {
         "admin": make_account(runtime, "admin@kring.nl", "Beheer Kring", admin=True),
         "member": make_account(runtime, "lid@kring.nl", "Lid Kring"),

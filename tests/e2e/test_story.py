@@ -83,13 +83,16 @@ def _subset(folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def story(
-    tmp_path_factory: pytest.TempPathFactory, pg_databases: PgDatabases | None, embedder: Embedder
+    tmp_path_factory: pytest.TempPathFactory,
+    pg_databases: PgDatabases | None,
+    embedder: Embedder,
+    cross_embedder: Embedder | None,
 ) -> Iterator[Story]:
     from playwright.sync_api import sync_playwright
 
     folder = tmp_path_factory.mktemp("story")
     settings = make_settings(folder / "data", make_database_url(folder / "db", pg_databases), writes_per_minute=10_000)
-    runtime = Runtime.build(settings, embedder=embedder)
+    runtime = Runtime.build(settings, embedder=embedder, cross=cross_embedder)
     seed(runtime, _subset(folder / "seed"))
     admin_token = make_account(runtime, "beheer@test.nl", "Beheer", admin=True)
     people = {"vrager": "Anna Vrager", "collega": "Cor Collega", "auteur": "Aad Auteur", "curator": "Carla Curator",

@@ -55,13 +55,13 @@ def last_error(runtime: Runtime) -> str | None:
 
 
 def test_index_server_outage_keeps_writes_answers_503_and_recovers_by_itself(
-    tmp_path: Path, pg_databases: PgDatabases | None, embedder: Embedder
+    tmp_path: Path, pg_databases: PgDatabases | None, embedder: Embedder, cross_embedder: Embedder | None
 ) -> None:
     settings = make_settings(
         tmp_path / "data", make_database_url(tmp_path / "db", pg_databases), qdrant_url=":memory:",
         worker_poll_seconds=0.2,
     )  # fmt: skip
-    runtime = Runtime.build(settings, embedder=embedder)
+    runtime = Runtime.build(settings, embedder=embedder, cross=cross_embedder)
     try:
         assert isinstance(runtime.index, ServerIndex)
         token = make_account(runtime, "beheer@test.nl", "Beheer", admin=True)
@@ -101,13 +101,13 @@ def test_index_server_outage_keeps_writes_answers_503_and_recovers_by_itself(
     BACKEND != "postgresql", reason="only a database server can go away; SQLite is a file (see the full-disk drill)"
 )
 def test_database_outage_answers_503_leaves_nothing_half_written_and_recovers(
-    tmp_path: Path, pg_databases: PgDatabases | None, embedder: Embedder
+    tmp_path: Path, pg_databases: PgDatabases | None, embedder: Embedder, cross_embedder: Embedder | None
 ) -> None:
     url = make_url(make_database_url(tmp_path / "db", pg_databases))
     proxy = CuttableProxy(url.host or "127.0.0.1", url.port or 5432)
     through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     settings = make_settings(tmp_path / "data", through_proxy)
-    runtime = Runtime.build(settings, embedder=embedder)
+    runtime = Runtime.build(settings, embedder=embedder, cross=cross_embedder)
     try:
         token = make_account(runtime, "beheer@test.nl", "Beheer", admin=True)
         with TestClient(create_app(settings, runtime=runtime), headers=bearer(token)) as client:
@@ -151,9 +151,11 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.mark.skipif(BACKEND != "sqlite", reason="the data folder holds the database only with SQLite")
-def test_full_disk_refuses_writes_clearly_and_corrupts_nothing(small_disk: Path, embedder: Embedder) -> None:
+def test_full_disk_refuses_writes_clearly_and_corrupts_nothing(
+    small_disk: Path, embedder: Embedder, cross_embedder: Embedder | None
+) -> None:
     settings = make_settings(small_disk / "data", f"sqlite:///{small_disk / 'data' / 'praktijkbank.sqlite3'}")
-    runtime = Runtime.build(settings, embedder=embedder)
+    runtime = Runtime.build(settings, embedder=embedder, cross=cross_embedder)
     try:
         token = make_account(runtime, "beheer@test.nl", "Beheer", admin=True)
         with TestClient(create_app(settings, runtime=runtime), headers=bearer(token)) as client:

@@ -12,7 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from core.settings import BUNDLED_MODEL, Settings
+from core.profiles import BUNDLED_MODEL
+from core.settings import Settings
 from indexing.embedder import Embedder
 from services.rebuild import rebuild
 from services.runtime import Runtime
@@ -51,7 +52,11 @@ PASSES = {"embedded": pytest.mark.sqlite_pass, "server": pytest.mark.postgresql_
 
 @pytest.fixture(params=[pytest.param(case, marks=PASSES[case]) for case in CASES])
 def serving(
-    request: pytest.FixtureRequest, tmp_path: Path, pg_databases: PgDatabases | None, embedder: Embedder
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    pg_databases: PgDatabases | None,
+    embedder: Embedder,
+    cross_embedder: Embedder | None,
 ) -> Iterator[tuple[Settings, Runtime, object]]:
     client = None
     overrides: dict[str, object] = {"worker_poll_seconds": 0.2}
@@ -61,7 +66,7 @@ def serving(
         client = LockedClient(QdrantClient(location=":memory:"))  # one process: service and rebuild share it
         overrides["qdrant_url"] = ":memory:"
     settings = make_settings(tmp_path / "data", make_database_url(tmp_path / "db", pg_databases), **overrides)
-    runtime = Runtime.build(settings, embedder=embedder, qdrant_client=client)
+    runtime = Runtime.build(settings, embedder=embedder, cross=cross_embedder, qdrant_client=client)
     runtime.retire_after = 0.5
     seed(runtime)
     runtime.start_worker()
