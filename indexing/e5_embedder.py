@@ -423,6 +423,8 @@ class E5Embedder:
         return self._embed(texts, PASSAGE_PREFIX).astype(float).tolist()  # type: ignore[no-any-return]
 
     def embed_query(self, text: str) -> list[float]:
+        # No ``embed_queries``: activations are quantised per batch, so a query embedded beside others would get a
+        # slightly different vector (and results) than alone. Documents accept that; a search must not.
         return [float(x) for x in self._embed([text], QUERY_PREFIX)[0]]
 
     def count_tokens(self, texts: list[str]) -> list[int]:

@@ -165,11 +165,6 @@ class HybridSearcher:
         self._encoded: LruCache[tuple[str, SearchMode], QueryVectors] = LruCache(cache_size)
 
     @property
-    def candidates(self) -> int:
-        """How many documents each leg lists at least."""
-        return self._candidates
-
-    @property
     def family(self) -> str:
         """The model family (or pair of families) the measured weights and the calibration are kept under."""
         return composite_family(self.embedder.name, self.cross.name if self.cross else None)
@@ -199,9 +194,11 @@ class HybridSearcher:
         offset: int = 0,
         mode: SearchMode = SearchMode.HYBRID,
         vectors: QueryVectors | None = None,
+        depth: int = 0,
     ) -> list[DocumentHit]:
         """Best documents for ``text``; ``limit`` None: every document a leg listed (each leg lists the best
-        ``candidates`` documents). Calls the model unless ``vectors`` are given: run it off the event loop."""
+        ``candidates`` documents, or ``depth`` when that is more). Calls the model unless ``vectors`` are given: run
+        it off the event loop."""
         encoded = vectors or self.encode(text, mode)
         dense = encoded.dense if mode != SearchMode.LEXICAL else None
         sparse = encoded.sparse if mode != SearchMode.DENSE else None
@@ -209,7 +206,7 @@ class HybridSearcher:
         hybrid = mode == SearchMode.HYBRID
         weights = self._leg_weights(language) if hybrid else (LegWeight(1.0, 1.0), LegWeight(1.0, 1.0), None)
         cross = encoded.cross if hybrid else None
-        return self._run(language, dense, sparse, cross, flt, limit=limit, offset=offset, weights=weights)
+        return self._run(language, dense, sparse, cross, flt, limit=limit, offset=offset, weights=weights, depth=depth)
 
     def closest(self, doc_ids: list[uuid.UUID], dense: list[float], using: str = DENSE) -> dict[uuid.UUID, float]:
         """Cosine of the query with each document's closest chunk, in one engine query: the filter leaves so few
@@ -276,6 +273,7 @@ class HybridSearcher:
         limit: int | None,
         offset: int,
         weights: tuple[LegWeight, LegWeight, LegWeight | None],
+        depth: int = 0,
     ) -> list[DocumentHit]:
         """Each leg ranks documents (dense legs: by their best chunk; lexical: the whole document), then weighted
         RRF fuses the document rankings.
@@ -284,7 +282,9 @@ class HybridSearcher:
         (scored on the head point) are different points, and point-level fusion credited neither
         (seed-nl nDCG@10 0.70 against 0.77 here)."""
         wanted = limit + offset if limit is not None else 0
-        documents = max(self._candidates, wanted)  # per leg: RRF credits a document only in the legs that list it
+        documents = max(
+            self._candidates, wanted, depth
+        )  # per leg: RRF credits a document only in the legs that list it
         # Chunks, several per document: ask for enough to list about as many documents as the lexical leg.
         chunk_limit = documents * self._chunks_per_document
         primary, words, crossing = weights

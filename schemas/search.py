@@ -11,9 +11,10 @@ from schemas.practices import PracticeSummary
 
 RelevanceLabel = Literal["sterk", "mogelijk", "zwak"]
 RELEVANCE_DESCRIPTION = (
-    "Calibrated probability (0–1) that this answers the question, from the dense and lexical evidence, measured per "
-    "model on judged questions (benchmarks/calibrate.py). Comparable across responses. Null in single-leg modes or "
-    "for a model without calibration."
+    "Calibrated probability (0–1) that this answers the question, from the dense and lexical evidence relative to the "
+    "rest of the bank for this question, measured per model profile on judged short questions and long cases "
+    "(benchmarks/calibrate.py). Comparable across responses and question lengths. Null in single-leg modes or for a "
+    "model without calibration."
 )
 LABEL_DESCRIPTION = "`sterk`, `mogelijk` or `zwak` by the model's calibrated bars; what falls below is left out."
 
@@ -38,7 +39,8 @@ class SearchResponse(Schema):
     query: str
     mode: str
     hits: list[SearchHit] = Field(
-        description="Best first: by `label` (sterk, mogelijk, zwak), then by `score`; hits without a label by score."
+        description="Best first: by `label` (sterk, mogelijk, zwak), then by `score`; hits without a label by score. "
+        "The whole result is ordered once and then cut at `offset`, so the pages read as one list."
     )
     nothing_strong: bool | None = Field(
         default=None,

@@ -74,12 +74,12 @@ def evidence(
     *,
     bounded: bool = False,
 ) -> dict[uuid.UUID, Evidence]:
-    """Each hit's evidence (services/confidence.py): its cosine, the margin of that cosine over the rest of the bank
-    for this question, its words' BM25 per query term and relative to the best match. A document the dense leg did
-    not list still has a closest passage (``bounded``: take the leg's last listed cosine instead, an upper bound,
-    without asking the engine); one the lexical leg did not list shares no query word; one in another language
-    than the query (multilingual model) could not share any, and in a two-model index its cosine is the cross
-    model's (the one that bridges languages)."""
+    """Each hit's evidence (services/confidence.py): its cosine and that cosine's margin over the rest of the bank
+    for this question, the primary model's z-score for it, its words' BM25 per query term and relative to the best
+    match. A document the dense leg did not list still has a closest passage (``bounded``: take the leg's last
+    listed cosine instead, an upper bound, without asking the engine); one the lexical leg did not list shares no
+    query word; one in another language than the query (multilingual model) could not share any, and in a
+    two-model index its cosine is the cross model's (the one that bridges languages)."""
     if vectors.dense is None or not vectors.sparse:
         return {}
     terms = len(vectors.sparse.indices)
@@ -275,9 +275,8 @@ def search(
     network view names them)."""
     flt = index_filter(session, filters, policy)
     vectors = vectors or searcher.encode(query, mode)
-    # Every practice a leg lists (legs list at least offset + limit): labels may reorder any of them.
-    hits = searcher.search(query, flt, limit=None if offset + limit <= searcher.candidates else limit + offset,
-                           mode=mode, vectors=vectors)  # fmt: skip
+    # Every practice a leg lists, each leg at least as deep as this page: labels may reorder any of them.
+    hits = searcher.search(query, flt, limit=None, mode=mode, vectors=vectors, depth=offset + limit)
     judged = judge(searcher, hits, vectors, query) if mode == SearchMode.HYBRID else {}
     if not floor:
         judged = {doc: replace(j, label=j.label or Label.WEAK) for doc, j in judged.items()}

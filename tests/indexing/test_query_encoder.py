@@ -22,11 +22,21 @@ QUESTIONS = [
 ] * 8
 
 
-def test_concurrent_queries_are_embedded_together_with_the_same_vectors(embedder: Embedder) -> None:
+@pytest.fixture
+def batching(embedder: Embedder, cross_embedder: Embedder | None) -> Embedder:
+    """The default profile's model that embeds several queries in one call (USE; e5 quantises activations per
+    batch, so it embeds each query alone)."""
+    models = [m for m in (embedder, cross_embedder) if m is not None and getattr(m, "embed_queries", None)]
+    assert models, "a model of the default profile embeds several queries in one call"
+    return models[0]
+
+
+def test_concurrent_queries_are_embedded_together_with_the_same_vectors(batching: Embedder) -> None:
+    embedder = batching
     calls: list[int] = []
     lock = threading.Lock()
     many: Callable[[list[str]], list[list[float]]] | None = getattr(embedder, "embed_queries", None)
-    assert many is not None, "the default model embeds several queries in one call"
+    assert many is not None
     embed_many: Callable[[list[str]], list[list[float]]] = many
 
     class Counting:
