@@ -102,7 +102,7 @@ def profile_name(model: str, cross: str = "") -> str:
 def profile_for(name: str, cross: str = "") -> ModelProfile:
     """The profile ``name`` ("e5+use-multilingual", "use-multilingual", a loaded model's name...), or ``name`` and a
     separate ``cross`` model. A model nobody measured gets a profile without weights or calibration."""
-    if PAIR in name and not cross:
+    if PAIR in name and not cross and family(name) == name:  # a loaded model's name may hold a "+" of its own
         name, cross = name.split(PAIR, 1)
     key = profile_name(name, cross)
     return PROFILES.get(key) or ModelProfile(key, name, cross)

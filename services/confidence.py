@@ -37,7 +37,7 @@ class Evidence:
     lowers every cosine and spreads its words over many terms. So each leg's score also counts relative to what the
     same leg found for this question as a whole (``margin``, ``share``), and the question's length is a feature.
 
-    ``lexical`` and ``lexical_share`` are None for a practice in another language than the question: words cannot
+    ``lexical`` and ``share`` are None for a practice in another language than the question: words cannot
     match across languages, so missing words say nothing there (its cosine is the cross model's in a two-model
     index)."""
 
