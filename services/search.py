@@ -80,9 +80,11 @@ def evidence(
     listed cosine instead, an upper bound, without asking the engine); one the lexical leg did not list shares no
     query word; one in another language than the query (multilingual model) could not share any, and in a
     two-model index its cosine is the cross model's (the one that bridges languages)."""
-    if vectors.dense is None or not vectors.sparse:
+    if vectors.dense is None:
         return {}
-    terms = len(vectors.sparse.indices)
+    # A question whose every word is scaffolding or a symbol ("¬¡¬", "Wat kan ik doen?") has no words to share:
+    # its lexical evidence is none, not unknown.
+    terms = len(vectors.sparse.indices) if vectors.sparse else 0
     documents = searcher.index.documents()  # every head point carries words: the population of Qdrant's IDF
     language = vectors.language if searcher.embedder.multilingual or searcher.cross else None
     words = len(query.split())
@@ -139,6 +141,8 @@ def judge(
     if calibration is None:
         return {}
     found = evidence(searcher, hits, vectors, query, bounded=True)
+    if not found:  # the dense leg did not run (a lexical search)
+        return {}
     unlisted = [h for h in hits if h.dense is None or (vectors.cross is not None and h.cross is None)]
     again = [h for h in unlisted if calibration.label(calibration.relevance(found[h.doc_id])) is not None]
     found |= evidence(searcher, again, vectors, query) if again else {}

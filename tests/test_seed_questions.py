@@ -32,8 +32,8 @@ def test_question_finds_its_practice_in_top_5(seeded_client: TestClient, entry: 
 
 
 def test_nearly_every_question_finds_its_practice_in_top_3(seeded_client: TestClient) -> None:
-    """Which of two close practices comes third flips between models: the default pair puts one of these 25 fourth
-    (the 24-hour care question: e5 reads it as a question about nuisance). Nine in ten is the bar."""
+    """Which of two close practices comes third flips between models (the default pair puts the 24-hour care
+    question's practice fourth: e5 reads it as a question about nuisance). Nine in ten is the bar."""
     missed = []
     for entry in QUESTIONS:
         hits = seeded_client.get("/api/v1/search", params={"q": entry["question"], "limit": 3}).json()["hits"]

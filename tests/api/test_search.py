@@ -225,3 +225,19 @@ def test_the_pages_of_a_result_are_cut_from_one_order(seeded_client: TestClient)
         # A hit that the label lifted above one with a higher score: the case page-by-page ordering got wrong.
         reordered += any(a["score"] < b["score"] for a, b in itertools.pairwise(whole))
     assert reordered, "no list here was reordered by its labels: the test would not see a page ordered on its own"
+
+
+@pytest.mark.parametrize("text", ["¬¡¬", "???", "🙂 🙂", "— … —"])
+def test_a_question_without_words_is_answered_not_a_500(seeded_client: TestClient, text: str) -> None:
+    """Symbols alone give the lexical leg nothing to score: the hits are judged on meaning alone, nothing is strong
+    and nobody is suggested, and search, ask and their pages answer instead of failing (the contract fuzzer found
+    '¬¡¬' on /ask)."""
+    search = seeded_client.get("/api/v1/search", params={"q": text})
+    assert search.status_code == 200, search.text
+    assert search.json()["nothing_strong"] is True
+    ask = seeded_client.post("/api/v1/ask", json={"question": text})
+    assert ask.status_code == 200, ask.text
+    assert ask.json()["people"] == []
+    for path, marker in (("/", "Resultaten voor"), ("/netwerk", "Nog niemand in het netwerk")):
+        page = seeded_client.get(path, params={"q": text})
+        assert page.status_code == 200 and marker in page.text, (path, page.status_code)

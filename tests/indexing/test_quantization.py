@@ -88,9 +88,9 @@ def test_an_int8_index_stores_quantised_vectors_and_answers_as_the_float_one(
     assert all(getattr(info.params, "memory", None) == qe.Memory.Cold for info in schema.values())
 
     # Quantisation (oversampled, rescored on the originals) costs little against the float index: both are
-    # approximate (HNSW), on these hard synthetic vectors 0.80-0.88 of the exact top 10; two builds of the same
-    # points differ by up to 0.04 (measured over repeated runs) and once, in a full suite run, the pair differed
-    # by 0.08 (0.80 against 0.88): only a larger loss fails.
+    # approximate (HNSW), and two builds of the same points differ (the engine builds its graph in parallel): on
+    # these hard synthetic vectors, under a loaded suite run, by as much as a tenth of the exact top 10. Only a
+    # larger loss fails.
     recall = _recall(index, vectors, queries)
     plain = _build(tmp_path / "float", "none", vectors)
     assert not list((tmp_path / "float" / "index").glob("segments/*/vector_storage-dense/quantized.data"))
