@@ -260,7 +260,7 @@ def ask(
     def eligible(items: list[_Item]) -> bool:
         return not calibrated or (in_domain and bool(items) and _best(items).label in SHOWN_LABELS)
 
-    authored = practices_repo.authored_counts(session, list(people))
+    authored = practices_repo.authored_counts(session, list(people), policy.practice_clause())
     ranked_people = sorted(
         ((e, e.score(authored.get(e.person.id, 0))) for e in people.values() if eligible(e.items())),
         key=lambda pair: -pair[1],

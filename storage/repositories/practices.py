@@ -197,13 +197,17 @@ def total(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Practice)) or 0)
 
 
-def authored_counts(session: Session, person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """How many practices each person wrote (any status): the body of work their evidence is weighed against."""
+def authored_counts(
+    session: Session, person_ids: Sequence[uuid.UUID], access: ColumnElement[bool]
+) -> dict[uuid.UUID, int]:
+    """How many practices each person wrote that ``access`` lets the caller read: the body of work their evidence is
+    weighed against. A draft or a private practice must not shape what a stranger sees."""
     if not person_ids:
         return {}
     query = (
         select(PracticeAuthor.person_id, func.count())
-        .where(PracticeAuthor.person_id.in_(person_ids))
+        .join(Practice, Practice.id == PracticeAuthor.practice_id)
+        .where(PracticeAuthor.person_id.in_(person_ids), access)
         .group_by(PracticeAuthor.person_id)
     )
     return {person: int(n) for person, n in session.execute(query)}

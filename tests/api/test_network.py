@@ -317,3 +317,38 @@ def test_bad_input_on_answers_applications_feedback_stores_nothing(net: Net) -> 
     assert [f["body"] for f in net.client.get(f"/api/v1/practices/{practice}/feedback").json()] == [
         "Helder beschreven!"
     ]
+
+
+def test_what_a_caller_may_not_read_does_not_shape_the_people_it_sees(net: Net) -> None:
+    """A person's evidence is weighed against how much they wrote; only what the caller may read counts, so drafts
+    and internal practices of a person change nothing an anonymous caller sees (no side channel through ranking).
+    The hidden practices exist before both looks (the bank's word statistics stay the same); only their author
+    changes in between. Runs last in this module: it adds practices to the shared world."""
+    question = "Hoe gaan jullie vroeg op huisbezoek bij een eerste betalingsachterstand op de huur?"
+    hidden = []
+    for n, (status, visibility) in enumerate([("draft", "public")] * 3 + [("published", "internal")] * 3):
+        body = practice_body(
+            title=f"Onzichtbaar werk {n} over wijkgericht werken",
+            themes=["wijkteam"],
+            authors=["karim-jeugd"],
+            status=status,
+            visibility=visibility,
+        )
+        response = net.client.post("/api/v1/practices", json=body, headers=net.admin)
+        assert response.status_code == 201, response.text
+        hidden.append(uuid.UUID(response.json()["id"]))
+    net.runtime.worker.drain()
+    before = {p["person"]["slug"]: p["score"] for p in ask(net, question)["people"]}
+    colleague_before = {p["person"]["slug"]: p["score"] for p in ask(net, question, headers=net.user)["people"]}
+    assert "els-schuldhulp" in before, before
+    with unit_of_work(net.runtime.sessions) as session:
+        from storage.models import PracticeAuthor
+
+        els = session.scalars(select(Person).where(Person.name == "Els Schuldhulp")).one()
+        for author in session.scalars(select(PracticeAuthor).where(PracticeAuthor.practice_id.in_(hidden))):
+            author.person_id = els.id
+    after = {p["person"]["slug"]: p["score"] for p in ask(net, question)["people"]}
+    assert after == before
+    # A signed-in colleague may read the internal ones: for them they are part of Els's work.
+    colleague_after = {p["person"]["slug"]: p["score"] for p in ask(net, question, headers=net.user)["people"]}
+    assert colleague_after["els-schuldhulp"] < colleague_before["els-schuldhulp"]
