@@ -104,11 +104,18 @@ data_dir_option = click.option(
 @click.option("-v", "--verbose", is_flag=True, help="Show the migration log and tracebacks.")
 def cli(verbose: bool) -> None:
     """Praktijkbank: best practices of the Dutch social domain, with hybrid search."""
+    # A command says what it did on stdout; its log stays quiet unless asked (the services, serve and worker, log
+    # what they do at INFO).
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.DEBUG if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     if not verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _service_level() -> int:
+    """A service logs what it does: INFO, or DEBUG with --verbose."""
+    return min(logging.getLogger().level, logging.INFO)
 
 
 @cli.command()
@@ -124,7 +131,7 @@ def serve(host: str | None, port: int | None, demo: bool, data_dir: Path | None)
 
     settings = _settings(data_dir)
     # before the app is imported: some libraries log while they load
-    structured.configure(json_lines=settings.log_format == "json", level=logging.getLogger().level)
+    structured.configure(json_lines=settings.log_format == "json", level=_service_level())
     from api.app import create_app
 
     if demo:
@@ -286,6 +293,7 @@ def models(model: str | None) -> None:
 @data_dir_option
 def worker(data_dir: Path | None) -> None:
     """Run an index worker on its own (production: PostgreSQL + Qdrant server, several workers)."""
+    logging.getLogger().setLevel(_service_level())
     with _runtime(_settings(data_dir)) as runtime:
         runtime.start_worker()
 

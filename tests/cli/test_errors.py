@@ -80,3 +80,20 @@ def test_migration_log_only_with_verbose(tmp_path: Path) -> None:
 
     assert "alembic" not in demo(folder="quiet").stderr  # a fresh database: every migration ran, silently
     assert "Running upgrade" in demo("--verbose", folder="verbose").stderr
+
+
+def test_a_command_logs_nothing_unless_asked(tmp_path: Path) -> None:
+    """`status` loads the models: their INFO lines stay out of a person's terminal unless --verbose."""
+
+    def status(*flags: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PRAKTIJKBANK_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
+        env.pop("PRAKTIJKBANK_DATABASE_URL", None)
+        code = "from cli.main import main; main()"
+        return subprocess.run(
+            [sys.executable, "-c", code, *flags, "status"], env=env, capture_output=True, text=True, check=True
+        )
+
+    quiet = status()
+    assert "model:" in quiet.stdout
+    assert quiet.stderr == "", quiet.stderr
+    assert " INFO " in status("--verbose").stderr
