@@ -28,6 +28,7 @@ from indexing.worker import ClaimedTask, IndexWorker
 from services.index_source import SqlDocumentSource, index_status, out_of_date
 from services.runtime import load_model, make_lexical
 from storage.database import Database
+from storage.repositories import index_tasks
 
 if TYPE_CHECKING:
     from qdrant_client import QdrantClient
@@ -97,6 +98,8 @@ def rebuild(
     name = f"index-{stamp}" if settings.uses_embedded_index else f"{settings.qdrant_collection}-{stamp}"
     index = open_index(settings, meta, client=client, name=name, configured_model=model)
     sql = SqlDocumentSource(database.sessions)
+    with database.unit_of_work() as session:
+        covered = index_tasks.last_id(session)  # queued before this rebuild reads SQL: it indexes them all
     try:
         total = 0
         for _ in range(MAX_PASSES):
@@ -129,7 +132,13 @@ def rebuild(
         if previous and previous != settings.qdrant_collection and drop_previous_after is not None:
             time.sleep(drop_previous_after)
             client.delete_collection(previous)
-    logger.info("index %s (model %s) is live with %d documents; it replaced %s", name, model, total, previous)
+    with database.unit_of_work() as session:
+        # Without this, a queue left by an import or a stopped worker would embed everything a second time.
+        cleared = index_tasks.clear_up_to(session, covered)
+    logger.info(
+        "index %s (model %s) is live with %d documents; it replaced %s; %d queued tasks it covered are done",
+        name, model, total, previous, cleared,
+    )  # fmt: skip
     return Rebuilt(name, previous, model, total, in_sql, in_index)
 
 

@@ -74,3 +74,15 @@ def backlog(session: Session) -> Backlog:
 
 def clear(session: Session) -> None:
     session.execute(delete(IndexTask))
+
+
+def last_id(session: Session) -> int:
+    """The newest task's id (0 for an empty queue): what a rebuild that starts now will cover."""
+    return int(session.scalar(select(func.max(IndexTask.id))) or 0)
+
+
+def clear_up_to(session: Session, task_id: int) -> int:
+    """Forget the tasks up to ``task_id``: a rebuild that read SQL after they were queued has indexed their
+    documents at that version or a later one. Returns how many went."""
+    gone = session.scalars(delete(IndexTask).where(IndexTask.id <= task_id).returning(IndexTask.id)).all()
+    return len(gone)

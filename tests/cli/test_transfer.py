@@ -208,3 +208,24 @@ def test_first_admin_from_the_cli_into_a_fresh_data_folder(tmp_path: Path, pg_da
         assert auth.PasswordAuthenticator().authenticate(session, "ada@gemeente.nl", password) is not None
         assert auth.account_for_token(session, token).id == account.id
     engine.dispose()
+
+
+def test_reindex_leaves_no_queued_task_to_embed_again(
+    tmp_path: Path, pg_databases: PgDatabases | None, sample: Path
+) -> None:
+    """An import beside a running service (or a stopped worker) leaves every practice queued; a reindex then
+    indexes them all, and the queue it covered is done: the next start embeds nothing a second time."""
+    from services.index_source import enqueue_all
+    from storage.database import Database
+
+    env = env_for(tmp_path, pg_databases)
+    run(["import", str(sample)], env)
+    database = Database.open(env["PRAKTIJKBANK_DATABASE_URL"])
+    with database.unit_of_work() as session:
+        queued = sum(enqueue_all(session).values())
+    database.close()
+    assert f"pending index tasks: {queued} (0 failing)" in run(["status"], env)
+    run(["reindex"], env)
+    status = run(["status"], env)
+    assert "pending index tasks: 0 (0 failing)" in status
+    assert f"index: {len(SAMPLE)} practices" in status
