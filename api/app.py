@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api import errors, metrics
 from api.deps import API_PREFIX, get_account
 from api.middleware import BodySizeLimit, RequestContext
-from api.ratelimit import LimitStore, RedisLimitStore, SlidingWindow, SqlLimitStore
+from api.ratelimit import LimitStore, RedisLimitStore, SlidingWindow, SqlLimitStore, limit_form_writes
 from api.routers import accounts, admin, directory, health, network, practices, search
 from api.web import errors as web_errors
 from api.web import people_pages, practice_pages, question_pages, search_pages, signin, write_pages
@@ -88,9 +88,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(metrics.router)
     app.include_router(health.router, dependencies=credentials)  # /healthz and /readyz at the root too
     mount_static(app)
-    for pages in (search_pages, write_pages, practice_pages, question_pages, people_pages, signin):
+    for pages in (search_pages, write_pages, practice_pages, question_pages, people_pages):
         # write_pages before practice_pages: /praktijken/nieuw is not a {ref}
-        app.include_router(pages.router, dependencies=credentials)
+        app.include_router(pages.router, dependencies=[*credentials, Depends(limit_form_writes)])
+    app.include_router(signin.router, dependencies=credentials)  # failed sign-ins have their own limit
 
     original_openapi = app.openapi
 

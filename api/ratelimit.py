@@ -117,3 +117,10 @@ def limit_writes(request: Request, account: AccountDep) -> None:
 
 
 WriteLimited = Annotated[None, Depends(limit_writes)]
+
+
+def limit_form_writes(request: Request, account: AccountDep) -> None:
+    """A page form that writes counts against the same window as an API write (sign-in has a limiter of its own).
+    On a page router: reading a page is not a write."""
+    if request.method == "POST":
+        limit_writes(request, account)

@@ -64,7 +64,10 @@ def _wrap(api_handler: Handler) -> Handler:
             here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/inloggen?volgende={quote(here)}", status_code=303)
         csrf = isinstance(exc, PraktijkbankError) and exc.field == "csrf"
-        return error_page(request, status, text_key="error.csrf" if csrf else None)
+        page = error_page(request, status, text_key="error.csrf" if csrf else None)
+        if isinstance(exc, PraktijkbankError) and "retry_after" in exc.extra:  # 429, 503: when to try again
+            page.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return page
 
     return handler
 

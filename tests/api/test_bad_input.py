@@ -226,3 +226,37 @@ def test_writes_are_rate_limited_per_account(settings: Settings, runtime: Runtim
         assert int(blocked.headers["Retry-After"]) > 0
         assert c.get("/api/v1/practices").status_code == 200  # reads are not limited
     assert state(runtime)[0] == before + 3
+
+
+def test_page_form_writes_are_rate_limited_like_api_writes(settings: Settings, runtime: Runtime) -> None:
+    """Feedback sent through a page counts against the account's write window, as an API write does; past it, a
+    Dutch 429 page with Retry-After and nothing stored. Signing in and reading pages are not counted."""
+    import re
+
+    admin = bearer(make_account(runtime, "beheer@test.nl", "Beheer", admin=True))
+    make_account(runtime, "vlot@test.nl", "Vlotte Collega", password="een-lang-wachtwoord-9")
+    limited = settings.model_copy(update={"writes_per_minute": 2})
+    with TestClient(create_app(limited, runtime=runtime), raise_server_exceptions=False) as browser:
+        slug = browser.post("/api/v1/practices", json=practice_body(), headers=admin).json()["slug"]
+
+        def csrf(path: str) -> str:
+            found = re.search(r'name="csrf" value="([^"]+)"', browser.get(path).text)
+            assert found, path
+            return found.group(1)
+
+        signed_in = browser.post(
+            "/inloggen",
+            data={"email": "vlot@test.nl", "password": "een-lang-wachtwoord-9", "csrf": csrf("/inloggen")},
+            follow_redirects=False,
+        )
+        assert signed_in.status_code == 303, signed_in.text
+        token = csrf(f"/praktijken/{slug}")
+        sent = [
+            browser.post(f"/praktijken/{slug}/feedback", data={"csrf": token, "body": f"Snel bericht {n}"})
+            for n in range(3)
+        ]
+        assert [r.status_code for r in sent] == [200, 200, 429]
+        assert sent[2].headers["content-type"].startswith("text/html") and "Even geduld" in sent[2].text
+        assert int(sent[2].headers["Retry-After"]) > 0
+        page = browser.get(f"/praktijken/{slug}")
+        assert page.status_code == 200 and "Snel bericht 1" in page.text and "Snel bericht 2" not in page.text
