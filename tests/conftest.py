@@ -6,6 +6,7 @@ does not change."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -23,9 +24,9 @@ from indexing.embedder import Embedder, load_embedder
 from services.runtime import Runtime
 from services.seeding import import_path
 from storage.database import unit_of_work
+from tests import servers
 
 BACKEND = os.environ.get("PRAKTIJKBANK_TEST_DB", "sqlite")
-PG_ADMIN_URL = os.environ.get("PRAKTIJKBANK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SEED_DIR = PROJECT_ROOT / "seed_practices"
 TEST_MODEL = os.environ.get("PRAKTIJKBANK_TEST_MODEL", DEFAULT_MODEL)  # a model profile (core/profiles.py)
 TEST_PROFILE = profile_for(TEST_MODEL)
@@ -50,8 +51,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 class PgDatabases:
     """Creates throw-away PostgreSQL databases and drops them at the end of the session."""
 
-    def __init__(self) -> None:
-        self._admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    def __init__(self, admin_url: str) -> None:
+        self._url = admin_url
+        self._admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
         self._made: list[str] = []
 
     def fresh(self) -> str:
@@ -59,7 +61,7 @@ class PgDatabases:
         with self._admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         self._made.append(name)
-        return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        return self._url.rsplit("/", 1)[0] + f"/{name}"
 
     def drop_all(self) -> None:
         with self._admin.connect() as conn:
@@ -70,12 +72,25 @@ class PgDatabases:
 
 @pytest.fixture(scope="session")
 def pg_databases() -> Iterator[PgDatabases | None]:
+    """In the PostgreSQL pass: the server at PRAKTIJKBANK_TEST_PG_URL, or one of the suite's own (tests/servers.py)."""
     if BACKEND != "postgresql":
         yield None
         return
-    databases = PgDatabases()
-    yield databases
-    databases.drop_all()
+    with contextlib.ExitStack() as stack:
+        answers = servers.pg_answers(servers.PG_URL)
+        databases = PgDatabases(servers.PG_URL if answers else stack.enter_context(servers.throwaway_postgres()))
+        yield databases
+        databases.drop_all()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The Redis at PRAKTIJKBANK_TEST_REDIS_URL, or one of the suite's own (tests/servers.py)."""
+    if servers.redis_answers(servers.REDIS_URL):
+        yield servers.REDIS_URL
+        return
+    with servers.throwaway_redis() as url:
+        yield url
 
 
 def make_database_url(folder: Path, pg: PgDatabases | None) -> str:
