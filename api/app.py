@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
-from api import errors, metrics
+from api import metrics
 from api.deps import API_PREFIX, get_account
 from api.middleware import BodySizeLimit, RequestContext
 from api.ratelimit import LimitStore, RedisLimitStore, SlidingWindow, SqlLimitStore, limit_form_writes
@@ -32,6 +34,20 @@ def limit_store(settings: Settings, runtime: Runtime) -> LimitStore:
     if settings.redis_url:
         return RedisLimitStore(settings.redis_url)
     return SqlLimitStore(runtime.sessions)
+
+
+def operation_id(route: APIRoute) -> str:
+    """An operation is named after its route function (`search`, `create_practice`): a generated client's method
+    names then read like ours, not like FastAPI's default `search_api_v1_search_get`."""
+    return route.name
+
+
+def check_operation_ids(app: FastAPI) -> None:
+    """Refuse two documented routes of one name: they would share an operation id and one client method."""
+    names = Counter(r.name for r in app.routes if isinstance(r, APIRoute) and r.include_in_schema)
+    twice = sorted(name for name, count in names.items() if count > 1)
+    if twice:
+        raise RuntimeError(f"two documented routes share an operation id: {', '.join(twice)}")
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
@@ -68,14 +84,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
-    errors.install(app)
     app.state.metrics_token = settings.metrics_token
     web_errors.install(app)  # pages get Dutch HTML error pages; the API keeps problem+json
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     # added last: outermost, so it sees (and ids) every response; a page's unexpected error gets the Dutch 500 page
-    app.add_middleware(RequestContext, unexpected=web_errors.unexpected)
+    app.add_middleware(RequestContext)
 
     # Credentials are checked on every route: a bad or revoked token is a 401 anywhere, never anonymous. (Not on
     # /metrics, which takes the scraper's own token and otherwise does not exist.)
@@ -86,12 +102,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         api.include_router(module.router)
     app.include_router(api, dependencies=credentials)
     app.include_router(metrics.router)
-    app.include_router(health.router, dependencies=credentials)  # /healthz and /readyz at the root too
+    # /healthz and /readyz at the root too, for probes: the same operations, documented once (under /api/v1)
+    app.include_router(health.router, dependencies=credentials, include_in_schema=False)
     mount_static(app)
     for pages in (search_pages, write_pages, practice_pages, question_pages, people_pages):
         # write_pages before practice_pages: /praktijken/nieuw is not a {ref}
         app.include_router(pages.router, dependencies=[*credentials, Depends(limit_form_writes)])
     app.include_router(signin.router, dependencies=credentials)  # failed sign-ins have their own limit
+    check_operation_ids(app)
 
     original_openapi = app.openapi
 
