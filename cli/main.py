@@ -131,7 +131,7 @@ def serve(host: str | None, port: int | None, demo: bool, data_dir: Path | None)
 
     settings = _settings(data_dir)
     # before the app is imported: some libraries log while they load
-    structured.configure(json_lines=settings.log_format == "json", level=_service_level())
+    structured.configure(log_format=settings.log_format, level=_service_level())
     from api.app import create_app
 
     if demo:

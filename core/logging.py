@@ -1,4 +1,5 @@
-"""Structured logs: one JSON object per line, carrying the id of the request being served.
+"""Structured logs: one JSON object per line, carrying the id of the request being served; readable text for a
+person at a terminal.
 
 The request id lives in a context variable, set by ``api.middleware.RequestContext``; it reaches sync routes too,
 because Starlette copies the context into its threadpool.
@@ -9,12 +10,17 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, TextIO
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+# `auto` (structlog's convention): text when a person watches the terminal, JSON lines for whatever collects the log
+# (a pipe, a file, journald, a container runtime). `console` is structlog's name for `text`.
+LogFormat = Literal["auto", "json", "text", "console"]
 
 # A client may hand in its own id (a proxy's, a trace's) so both logs tell the same story; anything else is
 # replaced, so the id can never smuggle line breaks or markup into a log or a header.
@@ -58,11 +64,17 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
-def configure(*, json_lines: bool = True, level: int = logging.INFO) -> None:
-    """Replace the root handlers: JSON lines (the service) or readable text (a person at a terminal)."""
-    handler = logging.StreamHandler()
+def json_lines(log_format: LogFormat, stream: TextIO) -> bool:
+    """Whether ``log_format`` means JSON lines on ``stream``: `auto` decides by whether it is a terminal."""
+    return not stream.isatty() if log_format == "auto" else log_format == "json"
+
+
+def configure(*, log_format: LogFormat = "auto", level: int = logging.INFO) -> None:
+    """Replace the root handlers, writing to stderr: JSON lines (the service) or readable text (a person at a
+    terminal); `auto` picks by what stderr is."""
+    handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
-    if json_lines:
+    if json_lines(log_format, handler.stream):
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"))

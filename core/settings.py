@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.logging import LogFormat
 from core.profiles import DEFAULT_PROFILE, ModelProfile, profile_for
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -93,7 +94,11 @@ class Settings(BaseSettings):
         description="Bearer token a Prometheus scraper sends to /metrics; admins' API tokens work too. Everyone "
         "else gets 404, so the metrics reveal nothing to the public.",
     )
-    log_format: str = Field(default="json", description="`json` (one object per line) or `text`.")
+    log_format: LogFormat = Field(
+        default="auto",
+        description="`auto`: readable text when stderr is a terminal, else JSON lines; `json` (one object per line) "
+        "or `text` (also `console`) always.",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 
