@@ -315,23 +315,40 @@ def users() -> None:
 @click.option("--name", required=True, help="The person's name; an existing person of that name is used.")
 @click.option("--admin", is_flag=True, help="Full rights, including communities and roles.")
 @click.option("--generate-password", is_flag=True, help="Make a random password and print it once.")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin (a pipe or a file)."
+)
 @data_dir_option
-def users_create(email: str, name: str, admin: bool, generate_password: bool, data_dir: Path | None) -> None:
-    """Create an account. There is no default password: type one, or have one generated."""
+def users_create(
+    email: str, name: str, admin: bool, generate_password: bool, password_stdin: bool, data_dir: Path | None
+) -> None:
+    """Create an account. There is no default password: type one, pipe one in, or have one generated."""
     import secrets
 
     from services import auth
 
-    password = (
-        secrets.token_urlsafe(16)
-        if generate_password
-        else click.prompt("Password (12+ characters)", hide_input=True, confirmation_prompt=True)
-    )
+    if generate_password and password_stdin:
+        raise click.UsageError("--generate-password and --password-stdin exclude each other")
+    if generate_password:
+        password = secrets.token_urlsafe(16)
+    elif password_stdin or not sys.stdin.isatty():
+        password = _password_from_stdin()
+    else:
+        password = click.prompt("Password (12+ characters)", hide_input=True, confirmation_prompt=True)
     with _database(data_dir) as database, database.unit_of_work() as session:
         auth.create_account(session, email=email, name=name, password=password, is_admin=admin)
     click.echo(f"created {'admin ' if admin else ''}account {email}")
     if generate_password:
         click.echo(f"password (shown once): {password}")
+
+
+def _password_from_stdin() -> str:
+    """The first line of stdin (as `docker login --password-stdin`), read quietly: a pipe has no echo to hide, and
+    a hidden prompt there makes Python's getpass warn that it cannot hide it."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:  # an account without a password could never sign in
+        raise click.ClickException("no password on stdin (its first line is the password)")
+    return password
 
 
 @users.command("token")
