@@ -347,3 +347,26 @@ def test_a_phone_needs_no_sideways_scrolling(story: Story) -> None:
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 375, (path, width)
     page.context.close()
+
+
+@pytest.mark.sqlite_pass  # what the browser sees of a page; the story itself runs on both
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_navigation_lines_up_with_the_content(story: Story, width: int) -> None:
+    """The first item of the top navigation starts where the page's content starts, on a wide screen (where the
+    content column is centred) and on a phone."""
+    page = story.page("curator@test.nl", width=width)
+    for path in ("/", "/?q=schulden", "/praktijken/budgetcoaching-zes-keukentafelsessies", "/vragen"):
+        story.go(page, path)
+        edges = page.evaluate(
+            """() => {
+                const main = document.querySelector("main");
+                return {
+                    nav: document.querySelector(".pb-nav__list li:first-child a").getBoundingClientRect().left,
+                    content: main.getBoundingClientRect().left + parseFloat(getComputedStyle(main).paddingLeft),
+                    first: main.firstElementChild.getBoundingClientRect().left,
+                };
+            }"""
+        )
+        assert abs(edges["nav"] - edges["content"]) < 0.5, (path, width, edges)
+        assert abs(edges["first"] - edges["content"]) < 0.5, (path, width, edges)
+    page.context.close()
