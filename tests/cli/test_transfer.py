@@ -229,3 +229,38 @@ def test_reindex_leaves_no_queued_task_to_embed_again(
     status = run(["status"], env)
     assert "pending index tasks: 0 (0 failing)" in status
     assert f"index: {len(SAMPLE)} practices" in status
+
+
+def test_a_backup_restored_into_an_empty_folder_then_reindexed_leaves_nothing_queued(
+    tmp_path: Path, pg_databases: PgDatabases | None, sample: Path
+) -> None:
+    """Issue 20's case as an operator meets it: `import` of a backup into an empty data folder queues every
+    practice and question for the index, `reindex` indexes them all, and none stays queued to be embedded again
+    at the next start."""
+    import re
+
+    from storage.database import Database
+    from storage.repositories import index_tasks
+
+    def pending(env: dict[str, str]) -> int:
+        database = Database.open(env["PRAKTIJKBANK_DATABASE_URL"])
+        try:
+            with database.unit_of_work() as session:
+                return index_tasks.backlog(session).pending
+        finally:
+            database.close()
+
+    source = env_for(tmp_path / "a", pg_databases)
+    run(["import", str(sample)], source)
+    dump = tmp_path / "backup.jsonl"
+    run(["export", str(dump)], source)
+
+    target = env_for(tmp_path / "b", pg_databases)
+    restored = run(["import", str(dump)], target)
+    queued = re.search(r"(\d+) practices and questions queued for the index", restored)
+    assert queued and int(queued[1]) >= len(SAMPLE), restored
+    assert pending(target) == int(queued[1])
+
+    output = run(["reindex"], target)
+    assert f"the index holds {len(SAMPLE)} practices" in output
+    assert pending(target) == 0
