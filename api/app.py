@@ -12,7 +12,8 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from api import metrics
-from api.deps import API_PREFIX, get_account
+from api.deps import get_account
+from api.errors import API_PREFIX
 from api.middleware import BodySizeLimit, RequestContext
 from api.ratelimit import LimitStore, RedisLimitStore, SlidingWindow, SqlLimitStore, limit_form_writes
 from api.routers import accounts, admin, directory, health, network, practices, search

@@ -7,7 +7,6 @@ the work that touches the database or the disk goes to a thread, and only when t
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -16,6 +15,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from api.errors import API_PREFIX
 from core.errors import Forbidden, Unauthorized
 from indexing.search import HybridSearcher
 from services import auth
@@ -26,7 +26,6 @@ from storage.models import Account
 
 SESSION_COOKIE = "praktijkbank_sessie"
 CSRF_HEADER = "X-CSRF-Token"
-API_PREFIX = "/api/v1"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -53,9 +52,16 @@ async def get_session(request: Request, runtime: RuntimeDep) -> AsyncIterator[Se
     except BaseException as exc:
         await run_in_threadpool(work.__exit__, type(exc), exc, exc.__traceback__)
         raise
+    if getattr(request.state, "refused", False):
+        await run_in_threadpool(session.rollback)  # the answer is an error: nothing of this request is kept
     await run_in_threadpool(work.__exit__, None, None, None)
     if request.method not in SAFE_METHODS:
         runtime.worker.wake()  # index tasks were committed with the write
+
+
+def refuse(request: Request) -> None:
+    """The request answers with an error without raising (a form shown again): its unit of work rolls back."""
+    request.state.refused = True
 
 
 # scope="function": the commit runs before the response is sent. The default ends a yield dependency after the
@@ -96,11 +102,8 @@ def _check_api_csrf(request: Request, expected: str) -> None:
     """A browser sends the session cookie with any site's request: an API write on the strength of that cookie
     must prove it came from our own pages, by the session's CSRF token in a header and a same-origin request.
     (Web forms carry the token as a form field and are checked by their routes; tools use bearer tokens.)"""
-    sent = request.headers.get(CSRF_HEADER, "")
-    if not sent or not hmac.compare_digest(sent, expected):
-        raise Forbidden(
-            f"a write with a session cookie needs the {CSRF_HEADER} header of that session", field=CSRF_HEADER
-        )
+    detail = f"a write with a session cookie needs the {CSRF_HEADER} header of that session"
+    auth.require_csrf(expected, request.headers.get(CSRF_HEADER), field=CSRF_HEADER, detail=detail)
     source = request.headers.get("origin") or request.headers.get("referer") or ""
     if urlsplit(source).netloc != request.headers.get("host", ""):
         raise Forbidden("a write with a session cookie must come from this site (Origin or Referer)", field="Origin")

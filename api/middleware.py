@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,14 +22,13 @@ class RequestContext:
     """Outermost of our middleware: gives every request an id (``X-Request-ID``, a sane one from the client is
     kept), returns it as a header, logs one structured line per request and times it by route template.
 
-    An exception nobody handled becomes one problem+json 500 here and is *not* re-raised: re-raised, uvicorn
-    would log it again and close the kept-alive connection after the response, so the client's next request
-    on that connection would fail.
+    An exception nobody handled becomes one 500 here (``errors.answer``: problem+json or the Dutch page) and is
+    *not* re-raised: re-raised, uvicorn would log it again and close the kept-alive connection after the
+    response, so the client's next request on that connection would fail.
     """
 
-    def __init__(self, app: ASGIApp, unexpected: Callable[[Scope, Receive], Response | None] | None = None) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.unexpected = unexpected  # the pages' own 500 page; None: problem+json
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,12 +53,11 @@ class RequestContext:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
+        except Exception as exc:
             logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
             if not response_started:
-                response = (self.unexpected(scope, receive) if self.unexpected else None) or errors.problem(
-                    500, "an unexpected error occurred; it has been logged", path=scope["path"]
-                )
+                detail = "an unexpected error occurred; it has been logged"
+                response = _answer(scope, receive, 500, exc, lambda: errors.problem(500, detail, path=scope["path"]))
                 await response(scope, receive, send_with_id)
         finally:
             seconds = time.perf_counter() - started
@@ -139,11 +137,22 @@ class BodySizeLimit:
                 await self._reject(scope, receive, send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = errors.problem(
-            413,
-            f"the request body is larger than {self.max_bytes} bytes",
-            path=scope.get("path"),
-            slug="body-too-large",
-            errors=[{"field": "body", "message": f"at most {self.max_bytes} bytes"}],
-        )
+        def problem() -> Response:
+            return errors.problem(
+                413,
+                f"the request body is larger than {self.max_bytes} bytes",
+                path=scope.get("path"),
+                slug="body-too-large",
+                errors=[{"field": "body", "message": f"at most {self.max_bytes} bytes"}],
+            )
+
+        response = _answer(scope, receive, 413, None, problem)
         await response(scope, receive, send)
+
+
+def _answer(
+    scope: Scope, receive: Receive, status: int, exc: Exception | None, problem: Callable[[], Response]
+) -> Response:
+    """An error met outside the routes, said as ``errors.answer`` says every error."""
+    request = Request(scope, receive)
+    return errors.answer(request, status, exc, problem) if "app" in scope else problem()

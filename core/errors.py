@@ -18,62 +18,46 @@ class PraktijkbankError(Exception):
 
 
 class NotFound(PraktijkbankError):
-    status = 404
-    title = "Not found"
-    type_slug = "not-found"
+    status, title, type_slug = 404, "Not found", "not-found"
 
 
 class InvalidInput(PraktijkbankError):
-    status = 422
-    title = "Invalid input"
-    type_slug = "invalid-input"
+    status, title, type_slug = 422, "Invalid input", "invalid-input"
 
 
 class Conflict(PraktijkbankError):
-    status = 409
-    title = "Conflict"
-    type_slug = "conflict"
+    status, title, type_slug = 409, "Conflict", "conflict"
 
 
 class PreconditionFailed(PraktijkbankError):
-    status = 412
-    title = "Stale version"
-    type_slug = "precondition-failed"
+    status, title, type_slug = 412, "Stale version", "precondition-failed"
 
 
 class PreconditionRequired(PraktijkbankError):
-    status = 428
-    title = "If-Match required"
-    type_slug = "precondition-required"
+    status, title, type_slug = 428, "If-Match required", "precondition-required"
 
 
 class IndexUnavailable(PraktijkbankError):
-    status = 503
-    title = "Search index unavailable"
-    type_slug = "index-unavailable"
+    status, title, type_slug = 503, "Search index unavailable", "index-unavailable"
 
 
 class IndexMismatch(PraktijkbankError):
     """The index was built with another model or dimension than the one configured."""
 
-    status = 503
-    title = "Search index built with another model"
-    type_slug = "index-mismatch"
+    status, title, type_slug = 503, "Search index built with another model", "index-mismatch"
 
 
 class Unauthorized(PraktijkbankError):
-    status = 401
-    title = "Not signed in"
-    type_slug = "unauthorized"
+    status, title, type_slug = 401, "Not signed in", "unauthorized"
 
 
 class Forbidden(PraktijkbankError):
-    status = 403
-    title = "Forbidden"
-    type_slug = "forbidden"
+    status, title, type_slug = 403, "Forbidden", "forbidden"
 
 
 class TooManyRequests(PraktijkbankError):
-    status = 429
-    title = "Too many requests"
-    type_slug = "rate-limited"
+    status, title, type_slug = 429, "Too many requests", "rate-limited"
+
+
+class InvalidTransition(Forbidden):
+    status, title, type_slug = 409, "Status change not allowed", "invalid-transition"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, and_, exists, false, or_, true
 from sqlalchemy.orm import aliased
 
-from core.errors import Forbidden, NotFound, Unauthorized
+from core.errors import Forbidden, InvalidTransition, NotFound, Unauthorized
 from core.vocab import ProfileVisibility, RecognitionLevel, Status, Visibility
 from indexing.index import FieldIn, IndexFilter
 from storage.models import Person, Practice, PracticeAuthor, Question
@@ -179,14 +179,37 @@ class AccessPolicy:
             return
         raise Forbidden("only members of a community can place practices in it", field=field)
 
+    def may_edit(self, practice: Practice) -> bool:
+        """Its authors, the members of its community and admins change a practice (what ``require_edit`` enforces)."""
+        v = self.viewer
+        if not (v.is_admin or v.signed_in) or not self.can_read(practice):
+            return False
+        return v.is_admin or v.person_id in owners_of(practice) or practice.community_id in v.community_ids
+
     def require_edit(self, practice: Practice) -> None:
         self.require_signed_in()
         if not self.can_read(practice):
             raise NotFound("no practice with this id", field="id")
-        v = self.viewer
-        if v.is_admin or v.person_id in owners_of(practice) or practice.community_id in v.community_ids:
-            return
-        raise Forbidden("only its authors, its community and admins can change this practice")
+        if not self.may_edit(practice):
+            raise Forbidden("only its authors, its community and admins can change this practice")
+
+    @property
+    def reviews(self) -> bool:
+        """Whether the caller reviews anything: admins, and the coaches and curators of a community."""
+        return self.viewer.is_admin or bool(self.viewer.curator_community_ids)
+
+    def reviewed_communities(self) -> list[uuid.UUID] | None:
+        """The communities whose practices in review the caller decides on; None: all of them (an admin)."""
+        return None if self.viewer.is_admin else sorted(self.viewer.curator_community_ids, key=str)
+
+    def may_accept(self, question: Question) -> bool:
+        """The asker (or an admin) accepts an answer to a question."""
+        return self.viewer.is_admin or (self.viewer.signed_in and question.asker_id == self.viewer.person_id)
+
+    def require_accept(self, question: Question) -> None:
+        self.require_signed_in()
+        if not self.may_accept(question):
+            raise Forbidden("only the asker accepts an answer")
 
     def require_placement(
         self, practice: Practice, old_community: uuid.UUID | None, old_visibility: Visibility
@@ -245,12 +268,6 @@ def owners_of(practice: Practice) -> set[uuid.UUID]:
     if practice.created_by:
         owners.add(practice.created_by)
     return owners
-
-
-class InvalidTransition(Forbidden):
-    status = 409
-    title = "Status change not allowed"
-    type_slug = "invalid-transition"
 
 
 # target -> who may make the move: "editor" (authors, community members) or "curator"

@@ -7,6 +7,7 @@ Sign-in sits behind the ``Authenticator`` interface so an OIDC provider can be a
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from core.errors import InvalidInput, NotFound, Unauthorized
+from core.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from schemas.accounts import Me, TokenCreate, TokenCreated, TokenRead
 from schemas.common import CONTROL_CHARACTERS
 from services import audit
@@ -212,6 +213,16 @@ def open_session(session: Session, account: Account) -> OpenedSession:
     session.add(WebSession(account_id=account.id, session_hash=digest(cookie), csrf_token=csrf, expires_at=expires))
     session.flush()
     return OpenedSession(cookie, csrf, expires)
+
+
+FORM_EXPIRED = "the form has expired or did not come from this site; reload the page"
+
+
+def require_csrf(expected: str | None, sent: str | None, *, field: str = "csrf", detail: str = FORM_EXPIRED) -> None:
+    """A write on the strength of a browser cookie must carry the token of that session (or of the sign-in form):
+    compared in constant time, as bytes (any text a client sends is compared, never a TypeError)."""
+    if not expected or not sent or not hmac.compare_digest(expected.encode(), sent.encode()):
+        raise Forbidden(detail, field=field)
 
 
 def web_session(session: Session, cookie: str) -> WebSession | None:

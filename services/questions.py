@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from core.errors import Forbidden, InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 from core.vocab import DocKind
 from schemas.directory import CommunityRef, OrganisationRef, PersonRef
 from schemas.network import (
@@ -133,8 +133,7 @@ def answer(session: Session, question_id: uuid.UUID, data: AnswerCreate, policy:
 def accept(session: Session, question_id: uuid.UUID, answer_id: uuid.UUID, policy: AccessPolicy) -> QuestionRead:
     policy.require_signed_in()
     question = require_question(session, question_id, policy)
-    if not (policy.viewer.is_admin or question.asker_id == policy.viewer.person_id):
-        raise Forbidden("only the asker accepts an answer")
+    policy.require_accept(question)
     if answer_id not in {a.id for a in question.answers}:
         raise InvalidInput("this answer does not belong to the question", field="answer_id")
     question.accepted_answer_id = answer_id

@@ -16,9 +16,7 @@ from storage.repositories import browse as repo
 
 def queue(session: Session, policy: AccessPolicy) -> list[Practice]:
     """Practices in review in the communities the caller curates (all communities for an admin)."""
-    viewer = policy.viewer
-    communities = None if viewer.is_admin else sorted(viewer.curator_community_ids, key=str)
-    return repo.in_review(session, communities, policy.practice_clause())
+    return repo.in_review(session, policy.reviewed_communities(), policy.practice_clause())
 
 
 def publish(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -11,10 +10,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
-from api.deps import AccountDep, PolicyDep, SessionDep
+from api.deps import AccountDep, PolicyDep, SessionDep, refuse
 from api.web.templating import templates
 from api.web.texts import has, t
-from core.errors import Forbidden, Unauthorized
+from core.errors import Unauthorized
 from services import auth
 from services.access import AccessPolicy
 from storage.models import Account, Person
@@ -29,17 +28,16 @@ class Page:
     me: Person | None
     csrf: str
 
-    @property
-    def reviewer(self) -> bool:
-        viewer = self.policy.viewer
-        return viewer.is_admin or bool(viewer.curator_community_ids)
-
     def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        """The page in the layout. A page that answers with an error (a form shown again with what is wrong)
+        writes nothing: the request's unit of work rolls back (``api.deps.get_session``)."""
+        if status_code >= 400:
+            refuse(self.request)
         notice = self.request.query_params.get("melding", "")
         base = {
             "me": self.me,
             "csrf": self.csrf,
-            "reviewer": self.reviewer,
+            "reviewer": self.policy.reviews,
             "flash": t(f"notice.{notice}") if notice and has(f"notice.{notice}") else None,
         }
         return templates.TemplateResponse(self.request, template, {**base, **context}, status_code=status_code)
@@ -52,8 +50,7 @@ class Page:
     def check_csrf(self, sent: str) -> None:
         """Every form of a signed-in person carries the token of their session."""
         self.require_me()
-        if not self.csrf or not sent or not hmac.compare_digest(self.csrf, sent):
-            raise Forbidden("the form has expired or did not come from this site; reload the page", field="csrf")
+        auth.require_csrf(self.csrf, sent)
 
 
 async def get_page(request: Request, session: SessionDep, policy: PolicyDep, account: AccountDep) -> Page:

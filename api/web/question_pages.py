@@ -94,10 +94,15 @@ def _question_page(
     page: PageDep, question_id: uuid.UUID, *, typed: str, errors: dict[str, str], status: int = 200
 ) -> HTMLResponse:
     question = service.require_question(page.session, question_id, page.policy)
-    mine = page.me is not None and question.asker_id == page.me.id
     read = service.to_read(page.session, question, page.policy)
     return page.render(
-        "question.html", status, q=read, mine=mine, accepted=question.accepted_answer_id, typed=typed, errors=errors
+        "question.html",
+        status,
+        q=read,
+        may_accept=page.policy.may_accept(question),
+        accepted=question.accepted_answer_id,
+        typed=typed,
+        errors=errors,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from typing import Annotated
 
@@ -13,7 +12,6 @@ from api.deps import SESSION_COOKIE, AccountDep, RuntimeDep, SessionDep
 from api.ratelimit import client_key
 from api.web.templating import templates
 from api.web.texts import t
-from core.errors import Forbidden
 from services import auth
 
 router = APIRouter(include_in_schema=False)
@@ -26,11 +24,6 @@ def _secure(request: Request, runtime: RuntimeDep) -> bool:
     if configured is not None:
         return configured
     return request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
-
-
-def _check_csrf(expected: str | None, sent: str) -> None:
-    if not expected or not sent or not hmac.compare_digest(expected, sent):
-        raise Forbidden("the form has expired or did not come from this site; reload the page", field="csrf")
 
 
 def _local(path: str) -> str:
@@ -66,7 +59,7 @@ def sign_in(
     csrf: Annotated[str, Form(max_length=100)],
     volgende: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
-    _check_csrf(request.cookies.get(CSRF_COOKIE), csrf)
+    auth.require_csrf(request.cookies.get(CSRF_COOKIE), csrf)
     limiter = request.app.state.sign_in_limit
     key = f"{email.strip().lower()}|{client_key(request)}"
     if limiter.blocked(key):
@@ -93,7 +86,7 @@ def sign_in(
 
 @router.post("/uitloggen")
 def sign_out(request: Request, session: SessionDep, csrf: Annotated[str, Form(max_length=100)]) -> Response:
-    _check_csrf(getattr(request.state, "csrf_token", None) or _session_csrf(request, session), csrf)
+    auth.require_csrf(getattr(request.state, "csrf_token", None) or _session_csrf(request, session), csrf)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         auth.close_session(session, cookie)
