@@ -1,4 +1,4 @@
-"""Use cases of the browsing pages: the home overview, a page of results with facet counts, the version diff."""
+"""Use cases of the browsing pages: the home overview, results with facet counts, a practice, its versions."""
 
 from __future__ import annotations
 
@@ -10,17 +10,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core.errors import NotFound
 from core.vocab import SECTION_NAMES
 from indexing.search import HybridSearcher, SearchMode
-from schemas.network import SimilarPractice
-from services import network
+from schemas.network import ApplicationRead, FeedbackRead, SimilarPractice
+from services import network, practices
+from services import questions as questions_service
 from services import search as search_service
 from services.access import AccessPolicy
-from services.confidence import nothing_strong
-from services.gaps import count_if_weak
 from storage.models import Community, Practice, PracticeVersion, Question
 from storage.repositories import browse as repo
 from storage.repositories import directory
+from storage.repositories import practices as practices_repo
 from storage.repositories import questions as questions_repo
 from storage.repositories.practices import PracticeFilters
 
@@ -74,21 +75,24 @@ def results(
     page: int,
     per_page: int = PER_PAGE,
 ) -> ResultsPage:
-    """One page of search results, the facet counts over the best RESULT_WINDOW, and whether none of them is
-    'sterk' (the rule the API's ``nothing_strong`` follows). A weak first page is counted as a knowledge gap, as the
-    API's search does."""
-    vectors = searcher.encode(query, SearchMode.HYBRID)
-    hits = search_service.search(
-        session, searcher, policy, query, filters, limit=RESULT_WINDOW, offset=0, mode=SearchMode.HYBRID,
-        vectors=vectors,
-    )  # fmt: skip
-    if page == 1:
-        count_if_weak(session, hits, filters, kind="search")
+    """One page of search results, and the facet counts over the best RESULT_WINDOW: the search of the API
+    (``services.search.find``) over that window, cut into pages here."""
+    found = search_service.find(
+        session,
+        searcher,
+        policy,
+        query,
+        filters,
+        limit=RESULT_WINDOW,
+        offset=0,
+        mode=SearchMode.HYBRID,
+        again=page > 1,
+    )
+    hits = found.hits
     pages = max(1, math.ceil(len(hits) / per_page))
     page = min(max(page, 1), pages)
     shown = hits[(page - 1) * per_page : page * per_page]
-    verdict = nothing_strong([h.label for h in hits])
-    return ResultsPage(shown, len(hits), page, pages, verdict, facet_counts(hits, filters))
+    return ResultsPage(shown, len(hits), page, pages, found.nothing_strong, facet_counts(hits, filters))
 
 
 def _values(practice: Practice, facet: str) -> list[tuple[str, str]]:
@@ -132,6 +136,59 @@ def facet_counts(hits: list[search_service.PracticeHit], filters: PracticeFilter
         ordered = sorted(counts, key=lambda v: (v not in selected, -counts[v], labels[v]))
         facets[facet] = [FacetValue(v, labels[v], counts[v], v in selected) for v in ordered]
     return facets
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    slug: str | None  # only when their profile shows to the caller: then the name links to it
+
+
+@dataclass(frozen=True)
+class PracticePage:
+    practice: Practice
+    authors: list[Author]
+    may_edit: bool
+    similar: list[search_service.PracticeHit]
+    applications: list[ApplicationRead]
+    feedback: list[FeedbackRead]
+
+
+def practice_page(session: Session, searcher: HybridSearcher, policy: AccessPolicy, ref: str) -> PracticePage:
+    """One practice as a professional reads it: who wrote it, similar practices, where it was applied and what
+    colleagues said, each person only as far as their profile shows to the caller."""
+    practice = practices.find(session, ref, policy)
+    return PracticePage(
+        practice=practice,
+        authors=[
+            Author(a.person.name, a.person.slug if policy.can_see_profile(a.person) else None) for a in practice.authors
+        ],
+        may_edit=policy.may_edit(practice),
+        similar=search_service.similar(session, searcher, policy, practice, limit=5),
+        applications=questions_service.applications(session, practice.id, policy),
+        feedback=questions_service.feedback(session, practice.id, policy),
+    )
+
+
+@dataclass(frozen=True)
+class History:
+    practice: Practice
+    versions: list[PracticeVersion]  # newest first
+    older: PracticeVersion | None
+    newer: PracticeVersion | None
+    diffs: list[FieldDiff]
+
+
+def history(session: Session, policy: AccessPolicy, ref: str, *, older: int | None, newer: int | None) -> History:
+    """The kept versions of a practice and the differences between two of them (by default: the last change)."""
+    practice = practices.find(session, ref, policy)
+    kept = practices_repo.versions(session, practice.id)  # newest first
+    by_number = {v.version: v for v in kept}
+    if (older and older not in by_number) or (newer and newer not in by_number):
+        raise NotFound("no such version", field="version")
+    new = by_number.get(newer or practice.version) or (kept[0] if kept else None)
+    old = by_number[older] if older else (kept[1] if len(kept) > 1 else None)
+    return History(practice, kept, old, new, diff_versions(old, new) if old and new else [])
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput, NotFound
+from core.vocab import Status
+from indexing.search import HybridSearcher
 from schemas.accounts import AuditRead, CommunityCreate, MembershipSet
 from schemas.directory import CommunityMemberRead, CommunityRead, OrganisationRead, PersonRead, PersonRef
-from services import audit
+from schemas.network import SuggestedQuestion
+from services import audit, network
 from services.access import AccessPolicy
-from storage.models import Community, Person
-from storage.repositories import directory
+from storage.models import Community, CommunityMember, Person, Practice, Question
+from storage.repositories import browse, directory
+from storage.repositories import people as people_repo
+from storage.repositories import practices as practices_repo
+from storage.repositories.practices import PracticeFilters
 
 
 def list_people(session: Session, policy: AccessPolicy) -> list[PersonRead]:
@@ -59,6 +67,63 @@ def get_community(session: Session, slug: str, policy: AccessPolicy) -> Communit
         if policy.can_see_profile(m.person)
     ]
     return _community_read(community, members)
+
+
+# --- the people and community pages, and 'Mijn Praktijkbank' ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Profile:
+    person: PersonRead
+    email: str | None  # for signed-in colleagues only
+    communities: list[tuple[Community, str]]
+    practices: list[Practice]
+
+
+def profile(session: Session, slug: str, policy: AccessPolicy) -> Profile:
+    """A person's page, if they show their profile to this caller; their published practices the caller may read."""
+    person = policy.require_profile(people_repo.person_with_organisation(session, slug))
+    owned = browse.owned_by(session, person.id, policy.practice_clause())
+    return Profile(
+        PersonRead.model_validate(person),
+        person.email if policy.viewer.signed_in else None,
+        directory.memberships_of(session, person.id),
+        [p for p in owned if p.status == Status.PUBLISHED],
+    )
+
+
+@dataclass(frozen=True)
+class CommunityPage:
+    community: Community
+    members: list[CommunityMember]  # only those whose profile the caller may see
+    practices: list[Practice]
+
+
+def community_page(session: Session, slug: str, policy: AccessPolicy) -> CommunityPage:
+    """A community with the members whose profile the caller may see, and its practices the caller may read."""
+    found = people_repo.community_with_members(session, slug)
+    if found is None:
+        raise NotFound("no community with this slug", field="slug")
+    members = sorted((m for m in found.members if policy.can_see_profile(m.person)), key=lambda m: m.person.name)
+    filters = PracticeFilters(community=slug, statuses=[Status.PUBLISHED.value])
+    practices, _ = practices_repo.page(session, filters, policy.practice_clause(), after=None, limit=100)
+    return CommunityPage(found, members, practices)
+
+
+@dataclass(frozen=True)
+class Mine:
+    practices: list[Practice]
+    questions: list[Question]
+    could_answer: list[SuggestedQuestion]
+
+
+def mine(session: Session, searcher: HybridSearcher, policy: AccessPolicy, person: Person) -> Mine:
+    """My drafts and practices, my questions, and open questions close to what I wrote."""
+    return Mine(
+        practices=browse.owned_by(session, person.id, policy.practice_clause()),
+        questions=people_repo.questions_of(session, person.id, policy.question_clause()),
+        could_answer=network.questions_for(session, searcher, policy, person, limit=5),
+    )
 
 
 # --- managing communities and roles --------------------------------------------------------------------------

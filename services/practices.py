@@ -82,8 +82,9 @@ def version(session: Session, ref: PracticeRef, number: int, policy: AccessPolic
     raise NotFound(f"practice has no version {number}", field="version")
 
 
-def etag(practice: Practice) -> str:
-    return f'"{practice.id}.{practice.version}"'
+def etag(practice: Practice, version: int | None = None) -> str:
+    """The ETag of a version of a practice (its current one by default): what ``If-Match`` must repeat."""
+    return f'"{practice.id}.{practice.version if version is None else version}"'
 
 
 def create(
@@ -150,6 +151,21 @@ def update(
     session.flush()  # the new community's foreign key, before the check below reads it
     policy.require_placement(practice, *before)
     _bump(session, practice, note=data.note)
+    return practice
+
+
+def edit(
+    session: Session, ref: PracticeRef, data: PracticeUpdate, *, version: int, submit: bool, policy: AccessPolicy
+) -> Practice:
+    """The writing form's use case: save the changes made to ``version``, and with ``submit`` offer a draft for
+    review. Both are allowed before either is written, so a refusal leaves the practice as it was."""
+    practice = find(session, ref, policy)
+    submit = submit and practice.status == Status.DRAFT
+    if submit:
+        policy.require_transition(practice, Status.IN_REVIEW)
+    practice = update(session, practice.id, data, if_match=etag(practice, version), policy=policy)
+    if submit:
+        practice = transition(session, practice.id, Status.IN_REVIEW, policy=policy, if_match=None, note=None)
     return practice
 
 

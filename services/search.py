@@ -219,6 +219,36 @@ def _snippet(practice: Practice, hit: DocumentHit, terms: QueryTerms) -> tuple[s
     return first or (hit.section, Snippet(practice.summary[:300], []))
 
 
+@dataclass(frozen=True)
+class Found:
+    hits: list[PracticeHit]
+    nothing_strong: bool | None  # None: hits without labels (not hybrid, or a model without calibration)
+
+
+def find(
+    session: Session,
+    searcher: HybridSearcher,
+    policy: AccessPolicy,
+    query: str,
+    filters: PracticeFilters,
+    *,
+    limit: int,
+    offset: int,
+    mode: SearchMode,
+    again: bool = False,
+) -> Found:
+    """The search use case of the API and the pages: practices for a question, whether none of them is 'sterk',
+    and a weak first page counted as a knowledge gap, once per search (``again``: the same search for a later
+    page of it, as the pages ask it)."""
+    if not query.strip():
+        raise InvalidInput("the query is empty", field="q")
+    hits = search(session, searcher, policy, query, filters, limit=limit, offset=offset, mode=mode)
+    if offset == 0 and not again:
+        count_if_weak(session, hits, filters, kind="search")
+    verdict = nothing_strong([h.label for h in hits]) if mode == SearchMode.HYBRID else None
+    return Found(hits, verdict)
+
+
 def search_practices(
     session: Session,
     searcher: HybridSearcher,
@@ -230,19 +260,10 @@ def search_practices(
     offset: int,
     mode: SearchMode,
 ) -> SearchResponse:
-    """The search use case: hits as the API and the pages show them; a weak first page counts as a gap."""
-    if not query.strip():
-        raise InvalidInput("the query is empty", field="q")
-    vectors = searcher.encode(query, mode)
-    hits = search(session, searcher, policy, query, filters, limit=limit, offset=offset, mode=mode, vectors=vectors)
-    if offset == 0:
-        count_if_weak(session, hits, filters, kind="search")
-    return SearchResponse(
-        query=query,
-        mode=mode.value,
-        hits=[to_search_hit(h) for h in hits],
-        nothing_strong=nothing_strong([h.label for h in hits]) if mode == SearchMode.HYBRID else None,
-    )
+    """Search as the API answers it."""
+    found = find(session, searcher, policy, query, filters, limit=limit, offset=offset, mode=mode)
+    hits = [to_search_hit(h) for h in found.hits]
+    return SearchResponse(query=query, mode=mode.value, hits=hits, nothing_strong=found.nothing_strong)
 
 
 def to_search_hit(hit: PracticeHit) -> SearchHit:

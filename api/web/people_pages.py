@@ -9,10 +9,11 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SearcherDep
+from api.routers.common import SlugPath
 from api.web.forms import parse
 from api.web.page import PageDep, done
 from schemas.accounts import TokenCreate
-from services import auth, people
+from services import auth, directory
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,32 +21,32 @@ router = APIRouter(include_in_schema=False)
 @router.get("/mensen", response_class=HTMLResponse)
 def people_page(page: PageDep) -> HTMLResponse:
     """The people whose profile you may see."""
-    return page.render("people.html", people=people.people(page.session, page.policy))
+    return page.render("people.html", people=directory.list_people(page.session, page.policy))
 
 
 @router.get("/mensen/{slug}", response_class=HTMLResponse)
-def person_page(page: PageDep, slug: str) -> HTMLResponse:
+def person_page(page: PageDep, slug: SlugPath) -> HTMLResponse:
     """One person, if they show their profile to you."""
-    return page.render("person.html", profile=people.profile(page.session, page.policy, slug))
+    return page.render("person.html", profile=directory.profile(page.session, slug, page.policy))
 
 
 @router.get("/gemeenschappen", response_class=HTMLResponse)
 def communities_page(page: PageDep) -> HTMLResponse:
     """All learning communities."""
-    return page.render("communities.html", communities=people.communities(page.session))
+    return page.render("communities.html", communities=directory.list_communities(page.session))
 
 
 @router.get("/gemeenschappen/{slug}", response_class=HTMLResponse)
-def community_page(page: PageDep, slug: str) -> HTMLResponse:
+def community_page(page: PageDep, slug: SlugPath) -> HTMLResponse:
     """One community: its members (as their profiles allow) and its practices (as you may read them)."""
-    return page.render("community.html", c_=people.community(page.session, page.policy, slug))
+    return page.render("community.html", c_=directory.community_page(page.session, slug, page.policy))
 
 
 @router.get("/mijn", response_class=HTMLResponse)
 def mine_page(page: PageDep, searcher: SearcherDep) -> HTMLResponse:
     """My practices and drafts, my questions, and questions I could answer."""
     me = page.require_me()
-    return page.render("mine.html", mine=people.mine(page.session, searcher, page.policy, me))
+    return page.render("mine.html", mine=directory.mine(page.session, searcher, page.policy, me))
 
 
 def _tokens_page(

@@ -12,12 +12,13 @@ from api.deps import SearcherDep
 from api.routers.common import practice_filters
 from api.web.page import PageDep
 from core.vocab import Language, LegalFrame, RecognitionLevel, Theme
+from schemas.common import SLUG_PATTERN
 from services import browse, network
 from storage.repositories.practices import PracticeFilters
 
 router = APIRouter(include_in_schema=False)
 QueryText = Annotated[str, Query(max_length=2000)]
-Slug = Annotated[str, Query(max_length=120, pattern=r"^([a-z0-9]+(?:-[a-z0-9]+)*)?$")]
+Slug = Annotated[str, Query(max_length=120, pattern=f"^$|{SLUG_PATTERN}")]  # a form's empty choice, or a slug
 
 
 async def page_filters(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SearcherDep
+from api.routers.common import RefPath
 from api.web.forms import domain_errors, parse
 from api.web.page import Page, PageDep, done
 from core.errors import PraktijkbankError, PreconditionFailed
@@ -115,7 +116,7 @@ def _create(page: Page, searcher: SearcherDep, typed: dict[str, Any]) -> Respons
 
 
 @router.get("/praktijken/{ref}/bewerken", response_class=HTMLResponse)
-def edit_page(page: PageDep, ref: str) -> HTMLResponse:
+def edit_page(page: PageDep, ref: RefPath) -> HTMLResponse:
     """Edit a practice; the form remembers the version it started from."""
     page.require_me()
     practice = practice_service.find(page.session, ref, page.policy)
@@ -124,7 +125,7 @@ def edit_page(page: PageDep, ref: str) -> HTMLResponse:
 
 
 @router.post("/praktijken/{ref}/bewerken", response_class=HTMLResponse)
-async def edit(request: Request, page: PageDep, ref: str, searcher: SearcherDep) -> Response:
+async def edit(request: Request, page: PageDep, ref: RefPath, searcher: SearcherDep) -> Response:
     """Save changes; a form older than the practice is shown again beside the current text, nothing lost."""
     typed = await _form(request)
     page.check_csrf(typed["csrf"])
@@ -140,26 +141,21 @@ def _edit(page: Page, searcher: SearcherDep, typed: dict[str, Any], ref: str) ->
     if not values["community"]:
         values.pop("community")
     data, errors = parse(PracticeUpdate, values)
+    version = int(typed["version"]) if typed["version"].isdigit() else 0
     if data is not None:
-        if_match = f'"{practice.id}.{typed["version"]}"'
+        submit = typed["action"] == "submit"
         try:
-            practices.update(page.session, practice.id, data, if_match=if_match, policy=page.policy)
-            if typed["action"] == "submit" and practice.status == Status.DRAFT:
-                practices.transition(
-                    page.session, practice.id, Status.IN_REVIEW, policy=page.policy, if_match=None, note=None
-                )
-            return done(f"/praktijken/{practice.slug}", "submitted" if typed["action"] == "submit" else "saved")
+            practices.edit(page.session, practice.id, data, version=version, submit=submit, policy=page.policy)
+            return done(f"/praktijken/{practice.slug}", "submitted" if submit else "saved")
         except PreconditionFailed:
-            page.session.rollback()
-            current = practice_service.find(page.session, ref, page.policy)
-            return _render(page, typed, practice=current, stale=current, status=409)
+            return _render(page, typed, practice=practice, stale=practice, status=409)
         except PraktijkbankError as exc:
             errors = domain_errors(exc)
     return _render(page, typed, practice=practice, errors=errors, status=422)
 
 
 @router.post("/praktijken/{ref}/aanbieden", response_class=HTMLResponse)
-def submit(page: PageDep, ref: str, csrf: Annotated[str, Form()]) -> Response:
+def submit(page: PageDep, ref: RefPath, csrf: Annotated[str, Form()]) -> Response:
     """Offer a draft for review by its community."""
     page.check_csrf(csrf)
     practice = practice_service.find(page.session, ref, page.policy)
@@ -178,7 +174,7 @@ def review_page(page: PageDep) -> HTMLResponse:
 @router.post("/praktijken/{ref}/beoordeling", response_class=HTMLResponse)
 def decide(
     page: PageDep,
-    ref: str,
+    ref: RefPath,
     csrf: Annotated[str, Form()],
     version: Annotated[int, Form()],
     action: Annotated[str, Form(pattern="^(publish|send_back)$")],
@@ -188,7 +184,7 @@ def decide(
     """Publish with a recognition level and its explanation, or send back to the authors with a comment."""
     page.check_csrf(csrf)
     practice = practice_service.find(page.session, ref, page.policy)
-    if_match = f'"{practice.id}.{version}"'
+    if_match = practices.etag(practice, version)
     try:
         if action == "publish":
             review.publish(page.session, practice.id, level, comment, policy=page.policy, if_match=if_match)
@@ -196,7 +192,6 @@ def decide(
         review.send_back(page.session, practice.id, comment, policy=page.policy, if_match=if_match)
         return done("/beoordelen", "sent_back")
     except PraktijkbankError as exc:
-        page.session.rollback()
         errors = {f"{practice.id}": domain_errors(exc).popitem()[1]}
         waiting = review.queue(page.session, page.policy)
         return page.render("review.html", 422, waiting=waiting, levels=list(RecognitionLevel), errors=errors)

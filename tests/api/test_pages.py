@@ -105,12 +105,12 @@ def test_a_missing_page_is_a_dutch_html_page_and_the_api_keeps_problem_json(site
 
 
 def test_an_unexpected_error_on_a_page_is_a_dutch_500_page(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
-    from services import people
+    from services import directory
 
     def broken(*args: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(people, "communities", broken)
+    monkeypatch.setattr(directory, "list_communities", broken)
     page = site.browser().get("/gemeenschappen")
     assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
     assert "Er ging iets mis" in page.text and "boom" not in page.text and "Traceback" not in page.text
