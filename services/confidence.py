@@ -22,13 +22,46 @@ from functools import cache
 
 from core.profiles import CALIBRATION_FILE, profile_for
 
-__all__ = ["CALIBRATION_FILE", "Calibration", "Evidence", "Label", "calibration_for", "nothing_strong", "shown_rank"]
+__all__ = [
+    "CALIBRATION_FILE",
+    "LABEL_ORDER",
+    "Calibration",
+    "Evidence",
+    "Judgement",
+    "Label",
+    "at_least",
+    "calibration_for",
+    "nothing_strong",
+    "shown_rank",
+]
 
 
 class Label(StrEnum):
     STRONG = "sterk"
     POSSIBLE = "mogelijk"
     WEAK = "zwak"
+
+
+LABEL_ORDER = (Label.STRONG, Label.POSSIBLE, Label.WEAK)  # strongest first, as every list shows them
+
+
+def shown_rank(label: Label | None) -> int:
+    """The place of a label in every list shown (``LABEL_ORDER``). An unlabelled hit (a single-leg search, a model
+    without calibration) counts as first: such a list is ordered by score alone."""
+    return LABEL_ORDER.index(label) if label else 0
+
+
+def at_least(label: Label | None, bar: Label) -> bool:
+    """Whether ``label`` is ``bar`` or stronger. No label (below the floor, or no calibration) is not."""
+    return label is not None and LABEL_ORDER.index(label) <= LABEL_ORDER.index(bar)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What the calibration makes of one hit: its relevance and its label (None: below the floor)."""
+
+    relevance: float
+    label: Label | None
 
 
 @dataclass(frozen=True)
@@ -77,6 +110,10 @@ class Calibration:
         z = weights.get("bias", 0.0) + sum(w * features.get(name, 0.0) for name, w in weights.items() if name != "bias")
         return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
 
+    def judge(self, evidence: Evidence) -> Judgement:
+        relevance = self.relevance(evidence)
+        return Judgement(relevance, self.label(relevance))
+
     def label(self, relevance: float) -> Label | None:
         if relevance >= self.strong:
             return Label.STRONG
@@ -121,15 +158,6 @@ def lexical_per_term(lexical: float | None, query_terms: int, documents: int) ->
     relevant), and IDF grows with the number of indexed documents (ln(1 + N) is a rare term's IDF), so the same
     match would look stronger in a larger bank."""
     return (lexical or 0.0) / max(1, query_terms) / math.log(2 + max(0, documents))
-
-
-SHOWN_ORDER = {Label.STRONG: 0, Label.POSSIBLE: 1, Label.WEAK: 2}
-
-
-def shown_rank(label: Label | None) -> int:
-    """The place of a label in every list shown: 'sterk' first, then 'mogelijk', then 'zwak'. An unlabelled hit
-    (a single-leg search, a model without calibration) counts as first: such a list is ordered by score alone."""
-    return SHOWN_ORDER[label] if label else 0
 
 
 def nothing_strong(labels: Sequence[str | None]) -> bool | None:

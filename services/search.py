@@ -19,7 +19,15 @@ from schemas.practices import PracticeSummary
 from schemas.search import Highlight, SearchHit, SearchResponse
 from services import practices as practices_service
 from services.access import AccessPolicy
-from services.confidence import Evidence, Label, calibration_for, lexical_per_term, nothing_strong, shown_rank
+from services.confidence import (
+    Evidence,
+    Judgement,
+    Label,
+    calibration_for,
+    lexical_per_term,
+    nothing_strong,
+    shown_rank,
+)
 from services.gaps import count_if_weak
 from storage.models import Practice
 from storage.repositories import directory
@@ -58,12 +66,6 @@ class PracticeHit:
     @property
     def snippet(self) -> Snippet:
         return self._shown[1]
-
-
-@dataclass(frozen=True)
-class Judgement:
-    relevance: float
-    label: Label | None  # None: below the floor
 
 
 def evidence(
@@ -144,13 +146,9 @@ def judge(
     if not found:  # the dense leg did not run (a lexical search)
         return {}
     unlisted = [h for h in hits if h.dense is None or (vectors.cross is not None and h.cross is None)]
-    again = [h for h in unlisted if calibration.label(calibration.relevance(found[h.doc_id])) is not None]
+    again = [h for h in unlisted if calibration.judge(found[h.doc_id]).label is not None]
     found |= evidence(searcher, again, vectors, query) if again else {}
-    judged = {}
-    for doc_id, seen in found.items():
-        relevance = calibration.relevance(seen)
-        judged[doc_id] = Judgement(relevance, calibration.label(relevance))
-    return judged
+    return {doc_id: calibration.judge(seen) for doc_id, seen in found.items()}
 
 
 def index_filter(session: Session, filters: PracticeFilters, policy: AccessPolicy) -> IndexFilter:
