@@ -6,25 +6,34 @@ Nothing of the question is kept: no text, no person, only the nearest theme and 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from core import metrics
 from schemas.network import GapRead
 from services.access import AccessPolicy
-from services.confidence import nothing_strong
+from services.confidence import Label, nothing_strong
+from storage.models import Practice
 from storage.repositories import questions as questions_repo
 from storage.repositories.practices import PracticeFilters
 
-if TYPE_CHECKING:
-    from services.search import PracticeHit  # services.search counts gaps: a type only, no import cycle
+
+class Judged(Protocol):
+    """A hit as a gap sees it: its practice and its label. Search counts gaps, so gaps names no search type."""
+
+    @property
+    def practice(self) -> Practice: ...
+
+    @property
+    def label(self) -> Label | None: ...
 
 
 def count_if_weak(
     session: Session,
-    hits: list[PracticeHit],
+    hits: Sequence[Judged],
     filters: PracticeFilters,
     *,
     kind: str,
