@@ -3,6 +3,9 @@
 Expertise follows from the work, never from a hand-kept taxonomy: a person ranks by the calibrated relevance to
 this question of the practices they wrote or applied and the questions they answered (their strongest few pieces
 of evidence, older ones a little less), normalised for how much they wrote; reasons show the strongest first.
+
+``ask`` runs in stages: gather what the question finds (``_gather``), credit it to the people and communities
+behind it (``_totals``), rank them (``_rank``), and shape the response (``_response``).
 """
 
 from __future__ import annotations
@@ -31,9 +34,10 @@ from schemas.practices import PracticeSummary
 from services import questions as question_service
 from services import search as search_service
 from services.access import AccessPolicy
-from services.confidence import Label, nothing_strong
+from services.confidence import Judgement, Label, at_least, nothing_strong
 from services.gaps import count_if_weak
-from storage.models import Community, Person, Practice
+from services.search import PracticeHit
+from storage.models import Community, Person, Practice, Question
 from storage.repositories import directory
 from storage.repositories import practices as practices_repo
 from storage.repositories import questions as questions_repo
@@ -44,7 +48,7 @@ QUESTION_CANDIDATES = 8
 HALF_LIFE_YEARS = 3.0
 # People and communities are suggested only when at least one practice is this good: otherwise the question lies
 # outside what the bank knows.
-SHOWN_LABELS = (Label.STRONG, Label.POSSIBLE)
+SUGGESTED_FROM = Label.POSSIBLE
 # The strongest pieces of evidence count with falling weights; the rest is not counted. Someone who wrote much
 # collects many weak matches, so volume must not outweigh one strong match.
 EVIDENCE_WEIGHTS = (1.0, 0.5, 0.25)
@@ -78,6 +82,10 @@ class _Item:
     text: str
     when: float = 0.0  # a timestamp, newest first among equally relevant items
 
+    @classmethod
+    def of(cls, judged: Judgement, weight: float, text: str, when: float = 0.0) -> _Item:
+        return cls(judged.relevance, judged.label, weight, text, when)
+
 
 def _strength(items: list[_Item]) -> float:
     ranked = sorted((i.weight for i in items), reverse=True)
@@ -90,6 +98,21 @@ def _best(items: list[_Item]) -> _Item:
 
 def _by_relevance(items: list[_Item]) -> list[_Item]:
     return sorted(items, key=lambda i: (-i.relevance, -i.when))
+
+
+def _reason(intro: str, items: list[_Item], shown: int) -> tuple[float, str]:
+    """A reason quoting its ``shown`` strongest pieces of evidence, with the relevance of the strongest."""
+    ranked = _by_relevance(items)
+    return ranked[0].relevance, intro + "; ".join(i.text for i in ranked[:shown])
+
+
+def _related(verb: str, items: list[_Item]) -> str:
+    n = len(items)
+    return f"{verb} {n} verwante praktijk{'en' if n > 1 else ''}: "
+
+
+def _strongest_first(reasons: list[tuple[float, str]]) -> list[str]:
+    return [text for _, text in sorted(reasons, key=lambda r: -r[0])]
 
 
 @dataclass
@@ -110,15 +133,11 @@ class _Expertise:
         """Each reason with its evidence strongest first, and the reasons themselves strongest first."""
         out: list[tuple[float, str]] = []
         if self.wrote:
-            wrote, n = _by_relevance(self.wrote), len(self.wrote)
-            text = f"schreef {n} verwante praktijk{'en' if n > 1 else ''}: " + "; ".join(i.text for i in wrote[:3])
-            out.append((wrote[0].relevance, text))
+            out.append(_reason(_related("schreef", self.wrote), self.wrote, 3))
         out.extend((i.relevance, i.text) for i in _by_relevance(self.applied)[:3])
         if self.answered:
-            answered = _by_relevance(self.answered)
-            text = "beantwoordde een vergelijkbare vraag: " + "; ".join(i.text for i in answered[:2])
-            out.append((answered[0].relevance, text))
-        return [text for _, text in sorted(out, key=lambda r: -r[0])]
+            out.append(_reason("beantwoordde een vergelijkbare vraag: ", self.answered, 2))
+        return _strongest_first(out)
 
 
 @dataclass
@@ -127,17 +146,19 @@ class _Circle:
     practices: list[_Item] = field(default_factory=list)
     questions: list[_Item] = field(default_factory=list)
 
+    def items(self) -> list[_Item]:
+        return [*self.practices, *self.questions]
+
+    def score(self) -> float:
+        return _strength(self.items())
+
     def reasons(self) -> list[str]:
         out: list[tuple[float, str]] = []
         if self.practices:
-            titles, n = _by_relevance(self.practices), len(self.practices)
-            text = f"werkt aan {n} verwante praktijk{'en' if n > 1 else ''}: " + "; ".join(i.text for i in titles[:3])
-            out.append((titles[0].relevance, text))
+            out.append(_reason(_related("werkt aan", self.practices), self.practices, 3))
         if self.questions:
-            best = _by_relevance(self.questions)
-            text = "beantwoordde vergelijkbare vragen in de eigen kring: " + "; ".join(i.text for i in best[:2])
-            out.append((best[0].relevance, text))
-        return [text for _, text in sorted(out, key=lambda r: -r[0])]
+            out.append(_reason("beantwoordde vergelijkbare vragen in de eigen kring: ", self.questions, 2))
+        return _strongest_first(out)
 
 
 def _quoted(text: str) -> str:
@@ -161,8 +182,38 @@ def ask(
     """Related practices, earlier questions, and the people and communities whose work is evidence for *this*
     question: every piece of evidence carries its calibrated relevance (services/confidence.py), what falls below
     the floor is no evidence, and a person or community needs at least one 'mogelijk' piece to be shown."""
+    found = _gather(session, searcher, policy, text, filters)
+    ranked = _rank(session, policy, found, _totals(session, policy, found), limit=limit)
+    count_if_weak(session, found.practices, filters, kind="ask")
+    return _response(session, policy, text, found, ranked, limit=limit)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """Stage 1: the practices (best first) and earlier questions the caller may read, each with its judgement."""
+
+    practices: list[PracticeHit]
+    questions: list[Question]
+    practice_judged: dict[uuid.UUID, Judgement]
+    question_judged: dict[uuid.UUID, Judgement]
+    calibrated: bool
+
+    @property
+    def in_domain(self) -> bool:
+        return any(at_least(h.label, SUGGESTED_FROM) for h in self.practices)
+
+
+def _or_by_rank(judged: Judgement | None, rank: int) -> Judgement:
+    # Without calibration (single-leg, unknown model), the rank stands in for relevance.
+    return judged if judged is not None else Judgement(rank_weight(rank), None)
+
+
+def _gather(
+    session: Session, searcher: HybridSearcher, policy: AccessPolicy, text: str, filters: PracticeFilters
+) -> _Found:
+    """What the question finds, through the access policy: practices by ``search``, earlier questions re-read in SQL."""
     vectors = searcher.encode(text)
-    practice_hits = search_service.search(
+    practices = search_service.search(
         session,
         searcher,
         policy,
@@ -179,148 +230,175 @@ def ask(
     judged = search_service.judge(searcher, question_hits, vectors, text)
     if judged:  # calibrated: an earlier question below the floor is no evidence
         question_hits = [h for h in question_hits if judged[h.doc_id].label is not None]
-    found_questions = {
+    readable = {
         q.id: q for q in questions_repo.get_many(session, [h.doc_id for h in question_hits], policy.question_clause())
     }
-    questions = [found_questions[h.doc_id] for h in question_hits if h.doc_id in found_questions]
+    questions = [readable[h.doc_id] for h in question_hits if h.doc_id in readable]
+    return _Found(
+        practices,
+        questions,
+        {
+            h.practice.id: _or_by_rank(None if h.relevance is None else Judgement(h.relevance, h.label), r)
+            for r, h in enumerate(practices)
+        },
+        # The calibration was fitted on practices; a short earlier question can look close on a few shared words,
+        # so it never makes a response 'sterk' or a question in-domain on its own.
+        {q.id: _or_by_rank(judged.get(q.id), r) for r, q in enumerate(questions)},
+        calibrated=bool(judged) or any(h.label is not None for h in practices),
+    )
 
-    def relevance_of(rank: int, relevance: float | None, label: Label | None) -> _Relevance:
-        # Without calibration (single-leg, unknown model), the rank stands in for relevance, as before.
-        if relevance is None:
-            return _Relevance(rank_weight(rank), None)
-        return _Relevance(relevance, label)
 
-    practice_evidence = {h.practice.id: relevance_of(r, h.relevance, h.label) for r, h in enumerate(practice_hits)}
-    # The calibration was fitted on practices; a short earlier question can look close on a few shared words, so it
-    # never makes a response 'sterk' or a question in-domain on its own.
-    question_evidence = {
-        q.id: relevance_of(
-            r, judged[q.id].relevance if q.id in judged else None, judged[q.id].label if q.id in judged else None
-        )
-        for r, q in enumerate(questions)
-    }
-    calibrated = bool(judged) or any(h.label is not None for h in practice_hits)
+@dataclass
+class _Totals:
+    """Stage 2: the evidence credited to each person and community."""
 
-    people: dict[uuid.UUID, _Expertise] = {}
+    policy: AccessPolicy
+    people: dict[uuid.UUID, _Expertise] = field(default_factory=dict)
+    circles: dict[uuid.UUID, _Circle] = field(default_factory=dict)
 
-    def expertise(person: Person | None) -> _Expertise | None:
-        if person is None or not policy.can_see_profile(person):
+    def person(self, person: Person | None) -> _Expertise | None:
+        if person is None or not self.policy.can_see_profile(person):
             return None  # a hidden profile appears in nobody's network view
-        return people.setdefault(person.id, _Expertise(person))
+        return self.people.setdefault(person.id, _Expertise(person))
 
-    circles: dict[uuid.UUID, _Circle] = {}
-    practices = [hit.practice for hit in practice_hits]
-    for practice in practices:
-        ev = practice_evidence[practice.id]
-        item = _Item(
-            ev.relevance,
-            ev.label,
-            ev.relevance * freshness(practice.updated_at),
+    def community(self, community: Community) -> _Circle:
+        return self.circles.setdefault(community.id, _Circle(community))
+
+
+def _totals(session: Session, policy: AccessPolicy, found: _Found) -> _Totals:
+    totals = _Totals(policy)
+    _credit_practices(totals, found)
+    _credit_applications(session, totals, found)
+    _credit_answers(totals, found)
+    return totals
+
+
+def _credit_practices(totals: _Totals, found: _Found) -> None:
+    """Each practice counts for its authors and its community."""
+    for hit in found.practices:
+        practice = hit.practice
+        judged = found.practice_judged[practice.id]
+        item = _Item.of(
+            judged,
+            judged.relevance * freshness(practice.updated_at),
             _quoted(practice.title),
             _stamp(practice.updated_at),
         )
         for author in practice.authors:
-            if (entry := expertise(author.person)) is not None:
+            if (entry := totals.person(author.person)) is not None:
                 entry.wrote.append(item)
         if practice.community is not None:
-            circles.setdefault(practice.community.id, _Circle(practice.community)).practices.append(item)
-    by_id = {p.id: p for p in practices}
+            totals.community(practice.community).practices.append(item)
+
+
+def _credit_applications(session: Session, totals: _Totals, found: _Found) -> None:
+    """Applying a found practice counts for the person who applied it."""
+    by_id = {h.practice.id: h.practice for h in found.practices}
     for application in questions_repo.applications_of(session, list(by_id)):
-        practice, ev = by_id[application.practice_id], practice_evidence[application.practice_id]
-        if (entry := expertise(application.person)) is not None:
+        practice, judged = by_id[application.practice_id], found.practice_judged[application.practice_id]
+        if (entry := totals.person(application.person)) is not None:
             where = f" in {application.organisation.name}" if application.organisation else ""
             entry.applied.append(
-                _Item(
-                    ev.relevance,
-                    ev.label,
-                    APPLIED_WEIGHT * ev.relevance * freshness(application.applied_on),
+                _Item.of(
+                    judged,
+                    APPLIED_WEIGHT * judged.relevance * freshness(application.applied_on),
                     f"paste {_quoted(practice.title)} toe{where} ({application.applied_on.year})",
                     _stamp(application.applied_on),
                 )
             )
-    for question in questions:
-        ev = question_evidence[question.id]
+
+
+def _credit_answers(totals: _Totals, found: _Found) -> None:
+    """An earlier question counts for those who answered it and for its community."""
+    for question in found.questions:
+        judged = found.question_judged[question.id]
         for reply in question.answers:
             accepted = 1.2 if reply.id == question.accepted_answer_id else 1.0
-            if (entry := expertise(reply.author)) is not None:
-                weight = min(ev.relevance, ANSWERED_WEIGHT * accepted * ev.relevance) * freshness(reply.created_at)
-                entry.answered.append(
-                    _Item(ev.relevance, ev.label, weight, _quoted(question.title), _stamp(reply.created_at))
-                )
+            if (entry := totals.person(reply.author)) is not None:
+                fresh = freshness(reply.created_at)
+                weight = min(judged.relevance, ANSWERED_WEIGHT * accepted * judged.relevance) * fresh
+                entry.answered.append(_Item.of(judged, weight, _quoted(question.title), _stamp(reply.created_at)))
         if question.community is not None:
-            circles.setdefault(question.community.id, _Circle(question.community)).questions.append(
-                _Item(ev.relevance, ev.label, QUESTION_COMMUNITY_WEIGHT * ev.relevance, _quoted(question.title))
+            totals.community(question.community).questions.append(
+                _Item.of(judged, QUESTION_COMMUNITY_WEIGHT * judged.relevance, _quoted(question.title))
             )
-
-    # Without one practice at 'mogelijk' or better the question lies outside what the bank knows: nobody is
-    # suggested. Within it, a person or community needs evidence at 'mogelijk' or better: a pile of weak matches, as
-    # a prolific author or a large community collects, is no expertise (network_concentration.py measures this).
-    in_domain = any(h.label in SHOWN_LABELS for h in practice_hits)
-
-    def eligible(items: list[_Item]) -> bool:
-        return not calibrated or (in_domain and bool(items) and _best(items).label in SHOWN_LABELS)
-
-    authored = practices_repo.authored_counts(session, list(people), policy.practice_clause())
-    ranked_people = sorted(
-        ((e, e.score(authored.get(e.person.id, 0))) for e in people.values() if eligible(e.items())),
-        key=lambda pair: -pair[1],
-    )[:limit]
-    ranked_circles = sorted(
-        (
-            (c, _strength([*c.practices, *c.questions]))
-            for c in circles.values()
-            if eligible([*c.practices, *c.questions])
-        ),
-        key=lambda pair: -pair[1],
-    )[:limit]
-
-    signed_in = policy.viewer.signed_in
-    top_practices = practice_hits[:limit]
-    count_if_weak(session, practice_hits, filters, kind="ask")
-    return AskResponse(
-        question=text,
-        practices=[
-            RelatedPractice(
-                practice=PracticeSummary.model_validate(h.practice),
-                section=h.section,
-                snippet=h.snippet.text,
-                reason=_practice_reason(h.practice, h.section),
-                relevance=h.relevance,
-                label=h.label,
-            )
-            for h in top_practices
-        ],
-        people=[
-            NetworkPerson(
-                person=PersonRef.model_validate(e.person),
-                organisation=OrganisationRef.model_validate(e.person.organisation) if e.person.organisation else None,
-                email=e.person.email if signed_in else None,
-                score=round(score, 4),
-                reasons=e.reasons(),
-                relevance=round(_best(e.items()).relevance, 4) if calibrated else None,
-                label=_best(e.items()).label,
-            )
-            for e, score in ranked_people
-        ],
-        communities=[
-            NetworkCommunity(
-                community=CommunityRef.model_validate(c.community),
-                score=round(score, 4),
-                reasons=c.reasons(),
-                relevance=round(_best([*c.practices, *c.questions]).relevance, 4) if calibrated else None,
-                label=_best([*c.practices, *c.questions]).label,
-            )
-            for c, score in ranked_circles
-        ],
-        questions=question_service.to_reads(session, questions[:limit], policy),
-        nothing_strong=nothing_strong([h.label for h in practice_hits]),
-    )
 
 
 @dataclass(frozen=True)
-class _Relevance:
-    relevance: float
-    label: Label | None
+class _Ranked:
+    """Stage 3: the people and communities to suggest, best first, with their scores."""
+
+    people: list[tuple[_Expertise, float]]
+    circles: list[tuple[_Circle, float]]
+
+
+def _rank(session: Session, policy: AccessPolicy, found: _Found, totals: _Totals, *, limit: int) -> _Ranked:
+    authored = practices_repo.authored_counts(session, list(totals.people), policy.practice_clause())
+    people = [(e, e.score(authored.get(e.person.id, 0))) for e in totals.people.values() if _eligible(found, e.items())]
+    circles = [(c, c.score()) for c in totals.circles.values() if _eligible(found, c.items())]
+    return _Ranked(
+        sorted(people, key=lambda pair: -pair[1])[:limit],
+        sorted(circles, key=lambda pair: -pair[1])[:limit],
+    )
+
+
+def _eligible(found: _Found, items: list[_Item]) -> bool:
+    """Outside the domain nobody is suggested. Within it, a person or community needs evidence at 'mogelijk' or
+    better: a pile of weak matches, as a prolific author or a large community collects, is no expertise
+    (network_concentration.py measures this). Without calibration, all evidence counts."""
+    return not found.calibrated or (found.in_domain and bool(items) and at_least(_best(items).label, SUGGESTED_FROM))
+
+
+def _response(
+    session: Session, policy: AccessPolicy, text: str, found: _Found, ranked: _Ranked, *, limit: int
+) -> AskResponse:
+    """Stage 4: what the caller sees; e-mail addresses only when signed in."""
+    return AskResponse(
+        question=text,
+        practices=[_related_practice(h) for h in found.practices[:limit]],
+        people=[
+            _network_person(e, score, calibrated=found.calibrated, signed_in=policy.viewer.signed_in)
+            for e, score in ranked.people
+        ],
+        communities=[_network_community(c, score, calibrated=found.calibrated) for c, score in ranked.circles],
+        questions=question_service.to_reads(session, found.questions[:limit], policy),
+        nothing_strong=nothing_strong([h.label for h in found.practices]),
+    )
+
+
+def _related_practice(hit: PracticeHit) -> RelatedPractice:
+    return RelatedPractice(
+        practice=PracticeSummary.model_validate(hit.practice),
+        section=hit.section,
+        snippet=hit.snippet.text,
+        reason=_practice_reason(hit.practice, hit.section),
+        relevance=hit.relevance,
+        label=hit.label,
+    )
+
+
+def _network_person(entry: _Expertise, score: float, *, calibrated: bool, signed_in: bool) -> NetworkPerson:
+    person, best = entry.person, _best(entry.items())
+    return NetworkPerson(
+        person=PersonRef.model_validate(person),
+        organisation=OrganisationRef.model_validate(person.organisation) if person.organisation else None,
+        email=person.email if signed_in else None,
+        score=round(score, 4),
+        reasons=entry.reasons(),
+        relevance=round(best.relevance, 4) if calibrated else None,
+        label=best.label,
+    )
+
+
+def _network_community(circle: _Circle, score: float, *, calibrated: bool) -> NetworkCommunity:
+    best = _best(circle.items())
+    return NetworkCommunity(
+        community=CommunityRef.model_validate(circle.community),
+        score=round(score, 4),
+        reasons=circle.reasons(),
+        relevance=round(best.relevance, 4) if calibrated else None,
+        label=best.label,
+    )
 
 
 def _practice_reason(practice: Practice, section: str) -> str:
@@ -355,7 +433,7 @@ def similar_to_text(
         floor=False,  # the author of the draft judges; the cosine below says how near each one is
     )
     if on_topic:
-        hits = [h for h in hits if h.label in (None, Label.STRONG, Label.POSSIBLE)]
+        hits = [h for h in hits if h.label is None or at_least(h.label, Label.POSSIBLE)]
     assert vectors.dense is not None
     closest = searcher.closest([h.practice.id for h in hits], vectors.dense)
     scored = [

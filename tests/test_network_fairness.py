@@ -9,7 +9,7 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from services.confidence import Label
+from services.confidence import LABEL_ORDER, Label, at_least, shown_rank
 from services.network import _Expertise, _Item, _stamp
 from storage.models import Person
 
@@ -66,3 +66,9 @@ def test_volume_does_not_outweigh_one_strong_match() -> None:
     same = [_Item(0.5, Label.STRONG, 0.5, "‘x’")]
     prolific.wrote, focused.wrote = same, same
     assert focused.score(authored=1) > prolific.score(authored=12)
+
+
+def test_one_order_of_labels() -> None:
+    """Lists show 'sterk' first; people, communities and look-alikes need 'mogelijk' or better, never no label."""
+    assert [shown_rank(label) for label in LABEL_ORDER] == [0, 1, 2]
+    assert [at_least(label, Label.POSSIBLE) for label in (*LABEL_ORDER, None)] == [True, True, False, False]
