@@ -8,6 +8,7 @@ the work that touches the database or the disk goes to a thread, and only when t
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -142,3 +143,19 @@ async def get_searcher(runtime: RuntimeDep) -> HybridSearcher:
 
 
 SearcherDep = Annotated[HybridSearcher, Depends(get_searcher)]
+
+
+@dataclass(frozen=True)
+class Finder:
+    """What a route that searches takes: the unit of work, the caller's policy and the searcher."""
+
+    session: Session
+    policy: AccessPolicy
+    searcher: HybridSearcher
+
+
+async def get_finder(session: SessionDep, policy: PolicyDep, searcher: SearcherDep) -> Finder:
+    return Finder(session, policy, searcher)
+
+
+FinderDep = Annotated[Finder, Depends(get_finder)]

@@ -18,7 +18,23 @@ from core import metrics
 logger = logging.getLogger("praktijkbank.access")
 
 
-class RequestContext:
+class HttpMiddleware:
+    """Pure ASGI middleware of HTTP requests (``http``); anything else (the lifespan) passes through untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.http(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class RequestContext(HttpMiddleware):
     """Outermost of our middleware: gives every request an id (``X-Request-ID``, a sane one from the client is
     kept), returns it as a header, logs one structured line per request and times it by route template.
 
@@ -27,13 +43,7 @@ class RequestContext:
     response, so the client's next request on that connection would fail.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         offered = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-request-id"), None)
         rid = log_context.accept_or_make(offered)
         token = log_context.request_id.set(rid)
@@ -99,15 +109,12 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"the request body is larger than {max_bytes} bytes")
 
 
-class BodySizeLimit:
+class BodySizeLimit(HttpMiddleware):
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
                 await self._reject(scope, receive, send)

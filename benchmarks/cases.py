@@ -2,7 +2,7 @@
 
 The seed practices and their network are imported into a data folder (kept with ``--data-dir``, so a second run
 reuses the index) and indexed with the chosen model(s). Every question runs as an anonymous visitor through
-``services.search.search_practices`` (what ``GET /api/v1/search`` calls) and ``services.network.ask`` (``POST
+``services.search.find`` (what ``GET /api/v1/search`` calls) and ``services.network.ask`` (``POST
 /api/v1/ask``). Printed per set and length bucket (≤ 12 words, 13–40, > 40):
 
 - nDCG@10, Recall@10 and MRR@10 (graded judgements: 2 = answers it, 1 = helps);
@@ -168,7 +168,7 @@ def run(runtime: Runtime, questions: list[Question], *, network: bool = True) ->
     for question in questions:
         with unit_of_work(runtime.sessions) as session:
             start = time.perf_counter()
-            response = search_service.search_practices(
+            response = search_service.find(
                 session,
                 runtime.searcher,
                 policy,

@@ -219,8 +219,15 @@ def _snippet(practice: Practice, hit: DocumentHit, terms: QueryTerms) -> tuple[s
 
 @dataclass(frozen=True)
 class Found:
+    query: str
+    mode: SearchMode
     hits: list[PracticeHit]
     nothing_strong: bool | None  # None: hits without labels (not hybrid, or a model without calibration)
+
+    def as_response(self) -> SearchResponse:
+        """As the API answers it."""
+        hits = [to_search_hit(h) for h in self.hits]
+        return SearchResponse(query=self.query, mode=self.mode.value, hits=hits, nothing_strong=self.nothing_strong)
 
 
 def find(
@@ -244,24 +251,7 @@ def find(
     if offset == 0 and not again:
         count_if_weak(session, hits, filters, kind="search")
     verdict = nothing_strong([h.label for h in hits]) if mode == SearchMode.HYBRID else None
-    return Found(hits, verdict)
-
-
-def search_practices(
-    session: Session,
-    searcher: HybridSearcher,
-    policy: AccessPolicy,
-    query: str,
-    filters: PracticeFilters,
-    *,
-    limit: int,
-    offset: int,
-    mode: SearchMode,
-) -> SearchResponse:
-    """Search as the API answers it."""
-    found = find(session, searcher, policy, query, filters, limit=limit, offset=offset, mode=mode)
-    hits = [to_search_hit(h) for h in found.hits]
-    return SearchResponse(query=query, mode=mode.value, hits=hits, nothing_strong=found.nothing_strong)
+    return Found(query, mode, hits, verdict)
 
 
 def to_search_hit(hit: PracticeHit) -> SearchHit:

@@ -18,6 +18,7 @@ from storage.repositories.practices import Cursor, PracticeFilters
 
 # Path parameters: what they accept is in the OpenAPI document and checked before a route runs.
 SlugPath = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=120, description="A readable id: a-z, 0-9, '-'.")]
+FewResults = Annotated[int, Query(ge=1, le=20, description="How many at most.")]
 RefPath = Annotated[
     str,
     Path(

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from api.deps import PolicyDep, SearcherDep, SessionDep
+from api.deps import FinderDep, PolicyDep, SessionDep
 from api.errors import ERROR_RESPONSES
 from api.ratelimit import WriteLimited
-from api.routers.common import RefPath, SlugPath
+from api.routers.common import FewResults, RefPath, SlugPath
 from schemas.network import (
     AcceptAnswer,
     AnswerCreate,
@@ -37,14 +37,14 @@ router = APIRouter(tags=["network"], responses=ERROR_RESPONSES)
 
 
 @router.post("/ask", response_model=AskResponse)
-def ask(data: AskRequest, session: SessionDep, policy: PolicyDep, searcher: SearcherDep) -> AskResponse:
+def ask(data: AskRequest, find: FinderDep) -> AskResponse:
     """A new question or case: related practices, and the people, communities and earlier questions that know."""
     filters = PracticeFilters(
         themes=[t.value for t in data.filters.themes],
         legal_frames=[f.value for f in data.filters.legal_frames],
         recognition_levels=[r.value for r in data.filters.recognition_levels],
     )
-    return network.ask(session, searcher, policy, data.question, filters, limit=data.limit)
+    return network.ask(find.session, find.searcher, find.policy, data.question, filters, limit=data.limit)
 
 
 @router.get("/questions", response_model=list[QuestionRead])
@@ -115,27 +115,15 @@ def add_feedback(
 
 
 @router.post("/practices/similar-check", response_model=list[SimilarPractice])
-def similar_check(
-    data: DraftCheck,
-    session: SessionDep,
-    policy: PolicyDep,
-    searcher: SearcherDep,
-    limit: Annotated[int, Query(ge=1, le=20)] = 5,
-) -> list[SimilarPractice]:
+def similar_check(data: DraftCheck, find: FinderDep, limit: FewResults = 5) -> list[SimilarPractice]:
     """Before publishing: existing practices that look like this draft, so one practice improves instead of two."""
-    return network.similar_check(session, searcher, policy, data, limit=limit)
+    return network.similar_check(find.session, find.searcher, find.policy, data, limit=limit)
 
 
 @router.get("/people/{slug}/suggested-questions", response_model=list[SuggestedQuestion])
-def suggested_questions(
-    slug: SlugPath,
-    session: SessionDep,
-    policy: PolicyDep,
-    searcher: SearcherDep,
-    limit: Annotated[int, Query(ge=1, le=20)] = 5,
-) -> list[SuggestedQuestion]:
+def suggested_questions(slug: SlugPath, find: FinderDep, limit: FewResults = 5) -> list[SuggestedQuestion]:
     """Open questions close to this person's work, best first."""
-    return network.suggested_questions(session, searcher, policy, slug, limit=limit)
+    return network.suggested_questions(find.session, find.searcher, find.policy, slug, limit=limit)
 
 
 @router.get("/insights/gaps", response_model=list[GapRead])

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from sqlalchemy.orm import Session
 
-from api.deps import PolicyDep, SearcherDep, SessionDep
+from api.deps import FinderDep, PolicyDep, SessionDep
 from api.errors import ERROR_RESPONSES
 from api.ratelimit import WriteLimited
-from api.routers.common import FiltersDep, RefPath, decode_cursor, encode_cursor
+from api.routers.common import FewResults, FiltersDep, RefPath, decode_cursor, encode_cursor
 from core.errors import PreconditionRequired
 from schemas.directory import Page
 from schemas.practices import (
@@ -149,12 +149,6 @@ def get_version(ref: RefPath, version: int, session: SessionDep, policy: PolicyD
 
 
 @router.get("/{ref}/similar", response_model=list[SearchHit])
-def similar_practices(
-    ref: RefPath,
-    session: SessionDep,
-    policy: PolicyDep,
-    searcher: SearcherDep,
-    limit: Annotated[int, Query(ge=1, le=20)] = 5,
-) -> list[SearchHit]:
+def similar_practices(ref: RefPath, find: FinderDep, limit: FewResults = 5) -> list[SearchHit]:
     """More like this: published practices close to this one."""
-    return search_service.similar_to(session, searcher, policy, ref, limit=limit)
+    return search_service.similar_to(find.session, find.searcher, find.policy, ref, limit=limit)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import PolicyDep, SearcherDep, SessionDep
+from api.deps import FinderDep
 from api.errors import ERROR_RESPONSES
 from api.routers.common import FiltersDep
 from indexing.search import SearchMode
@@ -19,9 +19,7 @@ router = APIRouter(tags=["search"], responses=ERROR_RESPONSES)
 
 @router.get("/search", response_model=SearchResponse)
 def search(
-    session: SessionDep,
-    policy: PolicyDep,
-    searcher: SearcherDep,
+    find: FinderDep,
     filters: FiltersDep,
     q: Annotated[
         str,
@@ -37,4 +35,5 @@ def search(
     mode: Annotated[SearchMode, Query(description="Both legs fused (default), or one leg alone.")] = SearchMode.HYBRID,
 ) -> SearchResponse:
     """Published practices most related to `q`: dense and lexical legs fused, grouped per practice."""
-    return service.search_practices(session, searcher, policy, q, filters, limit=limit, offset=offset, mode=mode)
+    found = service.find(find.session, find.searcher, find.policy, q, filters, limit=limit, offset=offset, mode=mode)
+    return found.as_response()

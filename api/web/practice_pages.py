@@ -32,8 +32,8 @@ def apply_practice(
 ) -> Response:
     """'Wij passen dit toe': the signed-in person's organisation applies this practice."""
     page.check_csrf(csrf)
-    if not note.strip():
-        return _practice(page, ref, searcher, 422, errors={"note": t("error.required")}, typed={"note": note})
+    if missing := _required(page, ref, searcher, note=note):
+        return missing
     applied = ApplicationCreate(organisation=None, applied_on=date.today(), note=note.strip())
     questions_service.apply_practice(page.session, ref, applied, page.policy)
     return done(f"/praktijken/{ref}#toegepast", "applied")
@@ -45,10 +45,16 @@ def give_feedback(
 ) -> Response:
     """Collegial feedback on a practice."""
     page.check_csrf(csrf)
-    if not body.strip():
-        return _practice(page, ref, searcher, 422, errors={"body": t("error.required")}, typed={"body": body})
+    if missing := _required(page, ref, searcher, body=body):
+        return missing
     questions_service.give_feedback(page.session, ref, body.strip(), page.policy)
     return done(f"/praktijken/{ref}#feedback", "feedback")
+
+
+def _required(page: PageDep, ref: str, searcher: SearcherDep, **typed: str) -> HTMLResponse | None:
+    """The practice page again with "required" beside an empty field and what was typed kept; None: all filled."""
+    empty = {field: t("error.required") for field, text in typed.items() if not text.strip()}
+    return _practice(page, ref, searcher, 422, errors=empty, typed=typed) if empty else None
 
 
 @router.get("/praktijken/{ref}/versies", response_class=HTMLResponse)
@@ -71,13 +77,9 @@ def versions_page(
 
 
 def _practice(
-    page: PageDep,
-    ref: str,
-    searcher: SearcherDep,
-    status: int = 200,
-    *,
-    errors: dict[str, str] | None = None,
-    typed: dict[str, str] | None = None,
+    page: PageDep, ref: str, searcher: SearcherDep, status: int = 200, **forms: dict[str, str]
 ) -> HTMLResponse:
+    """The practice page; ``forms``: its forms' ``errors`` and what was ``typed``, when one is shown again."""
     found = browse.practice_page(page.session, searcher, page.policy, ref)
-    return page.render("practice.html", status, view=found, p=found.practice, errors=errors or {}, typed=typed or {})
+    forms = {"errors": {}, "typed": {}} | forms
+    return page.render("practice.html", status, view=found, p=found.practice, **forms)

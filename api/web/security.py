@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from api.middleware import HttpMiddleware
 
 # Pages load only their own static files. htmx swaps in server-rendered HTML and never evaluates script.
 PAGE_POLICY = (
@@ -15,14 +17,8 @@ DOCS_POLICY = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'"
 DOCS_PATHS = ("/api/v1/docs", "/api/v1/docs/oauth2-redirect")
 
 
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class SecurityHeaders(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         policy = DOCS_POLICY if scope.get("path") in DOCS_PATHS else PAGE_POLICY
 
         async def with_headers(message: Message) -> None:
