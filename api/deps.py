@@ -1,8 +1,8 @@
 """Named dependencies. Expensive objects live on ``app.state.runtime``, built once in the lifespan.
 
 A dependency that does no blocking work is ``async def``: FastAPI runs a plain ``def`` one in a worker thread, and
-each such hop waits for Python's GIL behind the searches in flight (an anonymous search took seven of them). Only
-the work that touches the database or the disk goes to a thread, and only when there is any.
+each such hop waits for Python's GIL behind the searches in flight (docs/capacity.md). Only the work that touches
+the database or the disk goes to a thread, and only when there is any.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def refuse(request: Request) -> None:
 
 
 # scope="function": the commit runs before the response is sent. The default ends a yield dependency after the
-# response, so a failed commit (full disk, lost connection) came after a 2xx had been sent: a lost write.
+# response, so a failed commit (full disk, lost connection) would come after a 2xx had been sent: a lost write.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 

@@ -14,7 +14,7 @@ from core.logging import LogFormat
 from core.profiles import DEFAULT_PROFILE, ModelProfile, profile_for
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# The model names and their profiles live in core/profiles.py; the default is the pair measured best there.
+# The model names, their profiles and the default live in core/profiles.py.
 DEFAULT_MODEL = DEFAULT_PROFILE
 INDEX_POINTER_FILE = "index-current.json"  # names the live embedded index folder (indexing.factory)
 
@@ -75,7 +75,7 @@ class Settings(BaseSettings):
         description="Split Dutch compounds in the lexical leg (jeugdzorgaanbieder also counts as jeugd + zorg + "
         "aanbieder); changing it needs `praktijkbank reindex`.",
     )
-    rrf_k: int = Field(default=10, description="RRF rank constant; 10 measured best or equal on our sets (README).")
+    rrf_k: int = Field(default=10, description="RRF rank constant: the smaller, the more a leg's first places count.")
     torch_threads: int | None = Field(default=None, description="CPU threads of the embedding model; default: its own.")
     seed_dir: Path = PROJECT_ROOT / "seed_practices"
     seed_on_first_start: bool = True

@@ -34,9 +34,8 @@ from indexing.index import (
 
 logger = logging.getLogger(__name__)
 META_FILE = "praktijkbank-index.json"
-# Points whose hit fields (HIT_FIELDS) are kept in memory: reading a hit's payload from the engine costs about
-# 15 us a point (some 5 ms for a dense leg of 300 chunks), the search without it a tenth of that. About 400 bytes
-# a point (measured with tracemalloc): at most ~80 MB, every point of 20k practices.
+# Points whose hit fields (HIT_FIELDS) are kept in memory: reading a hit's payload from the engine costs several
+# times the search itself (docs/capacity.md). The bound, every point of 20k practices, keeps the memory small.
 HIT_CACHE_POINTS = 200_000
 STORAGE_KEY = "storage"  # how the vectors are stored: not part of IndexMeta, a change needs no rebuild to answer
 
@@ -84,7 +83,7 @@ class EdgeIndex:
             os.close(self._lock_fd)
             raise
         # int8 candidates, twice as many as asked, rescored on the originals: as good as the float index
-        # (tests/indexing/test_quantization.py), where without oversampling recall@10 fell by up to 0.04.
+        # (tests/indexing/test_quantization.py); without oversampling, int8's rounding costs recall.
         self._params = (
             qe.SearchParams(quantization=qe.QuantizationSearchParams(rescore=True, oversampling=2.0))
             if built == "int8"
@@ -167,7 +166,7 @@ class EdgeIndex:
         request = qe.QueryRequest(
             limit=query.limit, query=nearest, filter=to_edge_filter(query.filter), with_payload=False
         )
-        # The engine gives each id as a uuid.UUID: kept as it comes (making text of 400 of them cost 0.4 ms).
+        # The engine gives each id as a uuid.UUID: kept as it comes, as making text of each is work on every hit.
         points = self._shard.query(request)
         ids = cast(list[uuid.UUID], [point.id for point in points])  # every id this adapter writes is a UUID
         fields = self._hit_fields.of(ids, self._read_hit_fields)
@@ -225,7 +224,7 @@ class EdgeIndex:
 
 def _field_indexes(quantization: Quantization) -> list[tuple[str, Any]]:
     """The payload indexes of a new shard. A quantised (large) index keeps them on disk, read through the page
-    cache: at 100k practices (~1M points) they were ~700 MB of RAM and most of a 21 s start."""
+    cache: in RAM they would be a large share of its memory and of its start (docs/capacity.md)."""
     if quantization == "none":
         keyword: Any = qe.PayloadSchemaType.Keyword
         integer: Any = qe.PayloadSchemaType.Integer
@@ -272,8 +271,8 @@ class HitFields:
     only writer of an embedded index) rewrites what is kept of the points it writes. A removed point's entry stays
     until it ages out: the engine no longer returns its id.
 
-    Kept by the id's 128-bit number: a ``uuid.UUID`` hashes in Python, an int in C, and a search looks up ~400
-    ids (in a profile of 192 searches at 10k practices, UUID hashing and comparing was ~1 ms a search)."""
+    Kept by the id's 128-bit number: a ``uuid.UUID`` hashes in Python, an int in C, and a search looks up hundreds
+    of ids."""
 
     def __init__(self, limit: int) -> None:
         self._limit = limit

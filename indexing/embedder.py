@@ -53,8 +53,8 @@ class SentenceTransformerEmbedder:
         self._batch_size = batch_size
         self._query_prefix = query_prefix
         self._document_prefix = document_prefix
-        # Batches in bfloat16 where the CPU computes it natively: measured 2x faster here, cosine >= 0.9999
-        # to float32. Queries stay float32 (no gain for single texts).
+        # Batches in bfloat16 where the CPU computes it natively: faster, and the vectors are as good as float32's
+        # for retrieval. Queries stay float32 (no gain for single texts).
         self._bf16 = cpu_has_bf16() if bf16 is None else bf16
         logger.info("embedding model %s loaded (dim %d, max %d tokens)", model, self.dimension, self.max_tokens)
 

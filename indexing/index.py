@@ -18,8 +18,8 @@ LEXICAL = "bm25"
 PAYLOAD_LAYOUT = "v2"  # bump when payload fields or their indexes change
 
 # Payload fields with an index in the engine: every field a filter names. Lists hold several values (a practice has
-# several themes). `section` and `chunk` are read from hits but never filtered on: no index (at 1M points each one
-# took ~30-60 MB); an index made before with them keeps them, which is harmless.
+# several themes). `section` and `chunk` are read from hits but never filtered on: no index (each would cost memory
+# for every point); an older index that has them keeps them, which is harmless.
 KEYWORD_FIELDS: tuple[str, ...] = (
     "doc_id",
     "doc_type",

@@ -6,7 +6,7 @@ practice by meaning. It is a DAN/CNN encoder without position limit; chunks stay
 pieces so that one passage means one thing. It needs no query or passage prefix.
 
 The package tokenizes with a pure-Python port of SentencePiece; the C++ ``sentencepiece`` library reads the same
-bundled ``sp.model`` about 15x faster, with the same ids except that a run of unknown characters is one unknown
+bundled ``sp.model`` many times faster, with the same ids except that a run of unknown characters is one unknown
 piece (tests/indexing/test_use_embedder.py). Speed matters twice: chunking counts the pieces of every sentence, and
 the model tokenizes every chunk and query again.
 """
@@ -60,9 +60,8 @@ class UseEmbedder:
 
     def embed_queries(self, texts: list[str]) -> list[list[float]]:
         """Queries (several at once from concurrent searches, see indexing.query_encoder) on ONE BLAS thread: a
-        query's matrices are small, and a second thread mostly spins waiting for work. On this quiet 2-core machine
-        one thread takes 2.2 ms of CPU per query against 3.6 ms on two (2.2 ms against 1.9 ms of wall time); while
-        the machine was busy, 3.2 ms against 18-64 ms (benchmarks/query_embedding.py)."""
+        query's matrices are small, and a second thread mostly spins waiting for work: about the same wall time for
+        less CPU, and far less on a busy machine (docs/capacity.md, benchmarks/query_embedding.py)."""
         backend = self._model._model  # the package's NumpyBackend; ``encode`` would apply ``threads`` (2)
         limit = backend._threadpool
         with limit(limits=1, user_api="blas") if limit is not None else contextlib.nullcontext():

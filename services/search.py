@@ -315,8 +315,8 @@ def in_shown_order(hits: list[DocumentHit], judged: dict[uuid.UUID, Judgement]) 
 
     The fused score ranks on rank positions; the label judges each hit on its own evidence. Where they disagree (a
     practice in another language than the question, lifted by the dense leg, that its own cosine calls 'zwak'), a
-    list showing 'Zwak verband' above 'Sterk verband' contradicted itself; ordering by label first also ranked
-    better on every set measured (README, "Search quality and the model"). Unlabelled hits (single-leg modes,
+    list in score order would show 'Zwak verband' above 'Sterk verband' and contradict itself; ordering by label
+    first ranks at least as well (README, "Figures behind choices in the code"). Unlabelled hits (single-leg modes,
     uncalibrated models) are ordered by score alone."""
 
     def label_of(hit: DocumentHit) -> Label | None:

@@ -78,12 +78,11 @@ def hits(
     authors too (one more), for the network view."""
     if not ids:
         return {}
-    # Tags in a query of their own: joined, every tag repeated its practice's row with all its texts (20 practices
-    # with authors at 10k: 5.9-8.0 ms joined, 4.8-5.6 selectin; 10 without: 2.3-2.7 against 2.2-2.5).
+    # Tags in a query of their own: joined, every tag would repeat its practice's row with all its texts.
     options = [joinedload(Practice.organisation), joinedload(Practice.community), selectinload(Practice.tags)]
     if authors:
-        # One query for authors with their people and organisations joined: three chained selectin loads cost
-        # 15.7 ms for 20 practices at 10k, this 9.9 (the network view asks for 20).
+        # One query for authors with their people and organisations joined, not three chained selectin loads: one
+        # round trip for the 20 practices of the network view.
         options.append(selectinload(Practice.authors).joinedload(PracticeAuthor.person).joinedload(Person.organisation))
     # Only many-to-one relations are joined: one row per practice, nothing to make unique.
     return {
