@@ -58,6 +58,7 @@ async def get_session(request: Request, runtime: RuntimeDep) -> AsyncIterator[Se
     await run_in_threadpool(work.__exit__, None, None, None)
     if request.method not in SAFE_METHODS:
         runtime.worker.wake()  # index tasks were committed with the write
+        runtime.jobs.wake()  # and the events it announced
 
 
 def refuse(request: Request) -> None:

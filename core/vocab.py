@@ -60,6 +60,27 @@ class DocKind(StrEnum):
     QUESTION = "question"
 
 
+class EventKind(StrEnum):
+    """What happened, as notifications, mail, follows and webhooks hear of it (``services.events``)."""
+
+    QUESTION_CREATED = "question.created"
+    ANSWER_CREATED = "answer.created"
+    ANSWER_ACCEPTED = "answer.accepted"
+    PRACTICE_APPLIED = "practice.applied"
+    PRACTICE_FEEDBACK = "practice.feedback"
+    PRACTICE_SUBMITTED = "practice.submitted"  # offered for review
+    PRACTICE_PUBLISHED = "practice.published"
+    PRACTICE_SENT_BACK = "practice.sent_back"  # from review back to its authors
+    PRACTICE_UPDATED = "practice.updated"  # a new version of a published practice
+
+
+class FollowKind(StrEnum):
+    THEME = "theme"
+    COMMUNITY = "community"
+    PRACTICE = "practice"
+    QUESTION = "question"
+
+
 class Language(StrEnum):
     NL = "nl"
     EN = "en"

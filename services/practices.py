@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput, NotFound, PreconditionFailed
-from core.vocab import SECTION_NAMES, DocKind, RecognitionLevel, Status, Visibility
+from core.vocab import SECTION_NAMES, DocKind, EventKind, RecognitionLevel, Status, Visibility
 from schemas.practices import PracticeCreate, PracticeRead, PracticeSummary, PracticeUpdate, PracticeVersionRead
-from services import audit
-from services.access import AccessPolicy
+from services import audit, events
+from services.access import AccessPolicy, owners_of
 from storage.base import utcnow
 from storage.models import Practice, PracticeAuthor, PracticeTag, PracticeVersion
 from storage.repositories import directory, index_tasks
@@ -133,6 +133,8 @@ def create(
     else:
         _record_version(session, practice, note="aangemaakt")
     index_tasks.enqueue(session, DocKind.PRACTICE, [practice.id])
+    if not history:  # an import restores what was, it announces nothing
+        _announce(session, practice, policy, before=Status.DRAFT)
     return practice
 
 
@@ -151,6 +153,10 @@ def update(
     session.flush()  # the new community's foreign key, before the check below reads it
     policy.require_placement(practice, *before)
     _bump(session, practice, note=data.note)
+    if practice.status == Status.PUBLISHED:
+        events.emit(
+            session, EventKind.PRACTICE_UPDATED, practice.id, policy.viewer.person_id, version=str(practice.version)
+        )
     return practice
 
 
@@ -185,6 +191,7 @@ def transition(
     before = practice.status
     practice.status = target.value
     _bump(session, practice, note=note or f"status: {before} → {target.value}")
+    _announce(session, practice, policy, before=Status(before))
     audit.record(
         session,
         policy.viewer.person_id,
@@ -256,6 +263,20 @@ def delete(session: Session, practice_id: PracticeRef, *, policy: AccessPolicy, 
     session.delete(practice)
     session.flush()
     index_tasks.enqueue(session, DocKind.PRACTICE, [deleted_id])
+
+
+def _announce(session: Session, practice: Practice, policy: AccessPolicy, *, before: Status) -> None:
+    """The event a change of status is: offered for review, published, or sent back to its authors."""
+    now = Status(practice.status)
+    if now == Status.IN_REVIEW and before != Status.IN_REVIEW:
+        kind = EventKind.PRACTICE_SUBMITTED
+    elif now == Status.PUBLISHED and before != Status.PUBLISHED:
+        kind = EventKind.PRACTICE_PUBLISHED
+    elif now == Status.DRAFT and before == Status.IN_REVIEW and policy.viewer.person_id not in owners_of(practice):
+        kind = EventKind.PRACTICE_SENT_BACK
+    else:
+        return
+    events.emit(session, kind, practice.id, policy.viewer.person_id, version=str(practice.version))
 
 
 def _writable(session: Session, practice_id: PracticeRef, policy: AccessPolicy) -> Practice:

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput, NotFound
-from core.vocab import DocKind
+from core.vocab import DocKind, EventKind
 from schemas.directory import CommunityRef, OrganisationRef, PersonRef
 from schemas.network import (
     AnswerCreate,
@@ -20,7 +20,7 @@ from schemas.network import (
     QuestionCreate,
     QuestionRead,
 )
-from services import audit
+from services import audit, events
 from services import practices as practice_service
 from services.access import AccessPolicy
 from services.practices import PracticeRef
@@ -109,6 +109,7 @@ def ask_question(session: Session, data: QuestionCreate, policy: AccessPolicy) -
     session.add(question)
     session.flush()
     index_tasks.enqueue(session, DocKind.QUESTION, [question.id])
+    events.emit(session, EventKind.QUESTION_CREATED, question.id, policy.viewer.person_id)
     return get_question(session, question.id, policy)
 
 
@@ -127,6 +128,7 @@ def answer(session: Session, question_id: uuid.UUID, data: AnswerCreate, policy:
     question.version += 1  # the answers are part of what is indexed
     session.flush()
     index_tasks.enqueue(session, DocKind.QUESTION, [question.id])
+    events.emit(session, EventKind.ANSWER_CREATED, question.id, policy.viewer.person_id, answer=str(reply.id))
     return next(a for a in to_read(session, question, policy).answers if a.id == reply.id)
 
 
@@ -137,6 +139,7 @@ def accept(session: Session, question_id: uuid.UUID, answer_id: uuid.UUID, polic
     if answer_id not in {a.id for a in question.answers}:
         raise InvalidInput("this answer does not belong to the question", field="answer_id")
     question.accepted_answer_id = answer_id
+    events.emit(session, EventKind.ANSWER_ACCEPTED, question.id, policy.viewer.person_id, answer=str(answer_id))
     audit.record(
         session, policy.viewer.person_id, "question.accepted", "question", question.id, {"answer": str(answer_id)}
     )
@@ -186,6 +189,7 @@ def apply_practice(
     )
     session.add(record)
     session.flush()
+    events.emit(session, EventKind.PRACTICE_APPLIED, practice.id, policy.viewer.person_id, application=str(record.id))
     return next(a for a in applications(session, practice.id, policy) if a.id == record.id)
 
 
@@ -204,4 +208,5 @@ def give_feedback(session: Session, ref: PracticeRef, body: str, policy: AccessP
     record = Feedback(practice_id=practice.id, person_id=policy.viewer.person_id, body=body)
     session.add(record)
     session.flush()
+    events.emit(session, EventKind.PRACTICE_FEEDBACK, practice.id, policy.viewer.person_id, feedback=str(record.id))
     return next(f for f in feedback(session, practice.id, policy) if f.id == record.id)

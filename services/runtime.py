@@ -31,8 +31,9 @@ from indexing.lexical import LexicalEncoder
 from indexing.search import HybridSearcher, weights_for
 from indexing.worker import IndexWorker
 from services.index_source import SqlDocumentSource, enqueue_out_of_date
+from services.jobs import Handler, JobRunner
 from storage.database import Database, unit_of_work
-from storage.repositories import index_tasks
+from storage.repositories import index_tasks, jobs
 
 if TYPE_CHECKING:
     from qdrant_client import QdrantClient
@@ -62,6 +63,13 @@ class Generation:
     cross: Embedder | None = None  # the second model of a two-model index (``cross_model``)
 
 
+def job_handlers() -> dict[str, Handler]:
+    """What the job runner does with each kind of job."""
+    from services import events
+
+    return {events.EVENT_JOB: events.fan_out}
+
+
 class Runtime:
     def __init__(
         self, settings: Settings, database: Database, live: Generation, client: QdrantClient | None = None
@@ -76,6 +84,7 @@ class Runtime:
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
         self._retiring: list[tuple[Generation, threading.Timer]] = []
+        self.jobs = JobRunner(database.sessions, lambda: self.searcher, job_handlers())
 
     @classmethod
     def build(
@@ -111,6 +120,7 @@ class Runtime:
             # One process owns the embedded index: leases left by a killed process are void.
             with unit_of_work(database.sessions) as session:
                 index_tasks.release_all(session)
+                jobs.release_all(session)
         return cls(settings, database, generation, client)
 
     # The live generation's parts. Read ``searcher`` once per request: it carries its own index and model.
@@ -181,6 +191,7 @@ class Runtime:
     def start_worker(self) -> None:
         """Index in the background, and follow the live pointer to a rebuilt index."""
         self.live.worker.start(self.settings.worker_poll_seconds)
+        self.jobs.start(self.settings.worker_poll_seconds)
         self.background = True
         self._follower = threading.Thread(target=self._follow_loop, name="index-follower", daemon=True)
         self._follower.start()
@@ -198,6 +209,7 @@ class Runtime:
             self._follower.join(30)
         if self.background:
             self.live.worker.stop()
+            self.jobs.stop()
         for old, timer in self._retiring:
             timer.cancel()
             _close_generation(self.settings, old)
