@@ -74,6 +74,27 @@ class EventKind(StrEnum):
     PRACTICE_UPDATED = "practice.updated"  # a new version of a published practice
 
 
+class NotificationKind(StrEnum):
+    """What a person is told ('Meldingen'); each kind has its own mail choice."""
+
+    SUGGESTED_QUESTION = "suggested_question"  # a new question that matches what I know
+    ANSWER = "answer"  # an answer to my question
+    ACCEPTED = "accepted"  # my answer accepted
+    APPLIED = "applied"  # my practice applied
+    FEEDBACK = "feedback"  # feedback on my practice
+    REVIEW = "review"  # a practice offered for review in a community I curate
+    PUBLISHED = "published"  # my practice published
+    SENT_BACK = "sent_back"  # my practice sent back from review
+    FOLLOWED = "followed"  # news of what I follow: a practice, version or answer
+
+
+class MailFrequency(StrEnum):
+    DIRECT = "direct"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    NEVER = "never"
+
+
 class FollowKind(StrEnum):
     THEME = "theme"
     COMMUNITY = "community"

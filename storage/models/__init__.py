@@ -4,7 +4,7 @@ from storage.models.accounts import Account, ApiToken, AuditEntry, WebSession
 from storage.models.directory import Community, CommunityMember, Organisation, Person
 from storage.models.limits import RateLimitHit
 from storage.models.network import Answer, Application, Feedback, KnowledgeGap, Question
-from storage.models.outreach import Follow, Job, Notification
+from storage.models.outreach import DigestState, FeedToken, Follow, Job, MailPreference, Notification, Webhook
 from storage.models.practices import Practice, PracticeAuthor, PracticeTag, PracticeVersion
 from storage.models.tasks import IndexTask
 
@@ -16,11 +16,14 @@ __all__ = [
     "AuditEntry",
     "Community",
     "CommunityMember",
+    "DigestState",
+    "FeedToken",
     "Feedback",
     "Follow",
     "IndexTask",
     "Job",
     "KnowledgeGap",
+    "MailPreference",
     "Notification",
     "Organisation",
     "Person",
@@ -31,4 +34,5 @@ __all__ = [
     "Question",
     "RateLimitHit",
     "WebSession",
+    "Webhook",
 ]

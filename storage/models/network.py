@@ -26,6 +26,9 @@ class Question(Base):
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
     language: Mapped[str] = mapped_column(String(8), default="nl")
     accepted_answer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # A case can hold a citizen's details: a mail to a colleague it was routed to carries only its title and a
+    # link, unless its asker chose to share the text.
+    share_text: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 

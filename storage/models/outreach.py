@@ -63,3 +63,61 @@ class Follow(Base):
     target_kind: Mapped[str] = mapped_column(String(16))  # core.vocab.FollowKind
     target: Mapped[str] = mapped_column(String(120), index=True)  # a theme's value, or an id
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MailPreference(Base):
+    """How a person hears of one kind of notification by mail: direct, daily or weekly digest, or never. No row:
+    the kind's default (``services.mail``)."""
+
+    __tablename__ = "mail_preferences"
+    __table_args__ = (UniqueConstraint("person_id", "kind", name="uq_mail_preferences_person_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # a notification kind
+    frequency: Mapped[str] = mapped_column(String(16))  # core.vocab.MailFrequency
+
+
+class DigestState(Base):
+    """When a person's daily or weekly digest was last sent: the next one covers the time since."""
+
+    __tablename__ = "digest_states"
+    __table_args__ = (UniqueConstraint("person_id", "frequency", name="uq_digest_states_person_frequency"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    frequency: Mapped[str] = mapped_column(String(16))
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Webhook(Base):
+    """Another tool's URL that hears of events (Standard Webhooks), registered by an admin or, scoped to their
+    community, by its curator."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)  # core.vocab.EventKind values
+    community_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    secret: Mapped[str] = mapped_column(String(200))  # "whsec_…": signs deliveries; never exported in plain text
+    allow_private: Mapped[bool] = mapped_column(default=False)  # loopback and private addresses (an admin's choice)
+    active: Mapped[bool] = mapped_column(default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(String(300))
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # deliveries failed in a row
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_delivery_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FeedToken(Base):
+    """The secret in a personal feed URL: read-only, for what its person may read; revocable."""
+
+    __tablename__ = "feed_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
