@@ -202,6 +202,19 @@ def seed(runtime: Runtime, folder: Path = SEED_DIR) -> int:  # practices and, wh
     return report.created
 
 
+@contextlib.contextmanager
+def runtime_in(
+    folder: Path, pg: PgDatabases | None, embedder: Embedder, cross: Embedder | None, **overrides: object
+) -> Iterator[Runtime]:
+    """A runtime with a database and index of its own in ``folder``, closed at the end."""
+    settings = make_settings(folder / "data", make_database_url(folder / "db", pg), **overrides)
+    rt = Runtime.build(settings, embedder=embedder, cross=cross)
+    try:
+        yield rt
+    finally:
+        rt.close()
+
+
 @pytest.fixture(scope="module")
 def module_runtime(
     tmp_path_factory: pytest.TempPathFactory,
@@ -209,12 +222,11 @@ def module_runtime(
     embedder: Embedder,
     cross_embedder: Embedder | None,
 ) -> Iterator[Runtime]:
-    """A database and index of the test module's own, for modules that build a small world once."""
+    """A database and index of the test module's own, for modules that build a small world once
+    (``tests.factories.make_world``). Its write limit is out of the way: the limit has tests of its own."""
     folder = tmp_path_factory.mktemp("module")
-    settings = make_settings(folder / "data", make_database_url(folder / "db", pg_databases), writes_per_minute=10_000)
-    rt = Runtime.build(settings, embedder=embedder, cross=cross_embedder)
-    yield rt
-    rt.close()
+    with runtime_in(folder, pg_databases, embedder, cross_embedder, writes_per_minute=10_000) as rt:
+        yield rt
 
 
 @pytest.fixture(scope="session")
@@ -225,12 +237,9 @@ def seeded_runtime(
     cross_embedder: Embedder | None,
 ) -> Iterator[Runtime]:
     """One instance with all seed practices indexed, shared by read-only tests."""
-    folder = tmp_path_factory.mktemp("seeded")
-    settings = make_settings(folder / "data", make_database_url(folder / "db", pg_databases))
-    rt = Runtime.build(settings, embedder=embedder, cross=cross_embedder)
-    seed(rt)
-    yield rt
-    rt.close()
+    with runtime_in(tmp_path_factory.mktemp("seeded"), pg_databases, embedder, cross_embedder) as rt:
+        seed(rt)
+        yield rt
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ from services.runtime import Runtime
 from storage.database import unit_of_work
 from storage.models import Account, ApiToken, AuditEntry, WebSession
 from tests.conftest import bearer, make_account
-from tests.factories import practice_body
+from tests.factories import make_world, practice_body
 
 ROLES = ("anonymous", "user", "member", "other_member", "curator", "admin")
 
@@ -89,24 +89,14 @@ class World:
 @pytest.fixture(scope="module")
 def world(module_runtime: Runtime) -> Iterator[World]:
     runtime, settings = module_runtime, module_runtime.settings
-    tokens: dict[str, str | None] = {"anonymous": None}
-    tokens["admin"] = make_account(runtime, "admin@test.nl", "Admin", admin=True)
-    for role in ("user", "member", "other_member", "curator"):
-        tokens[role] = make_account(runtime, f"{role}@test.nl", f"Persoon {role}")
+    people = {"admin": "Admin"} | {role: f"Persoon {role}" for role in ("user", "member", "other_member", "curator")}
+    kringen = {
+        "Kring A": {"persoon-member": "member", "persoon-curator": "curator"},
+        "Kring B": {"persoon-other-member": "member"},
+    }
+    tokens: dict[str, str | None] = {"anonymous": None, **make_world(runtime, people, kringen)}
     with TestClient(create_app(settings, runtime=runtime), raise_server_exceptions=False) as client:
         admin = bearer(tokens["admin"])  # type: ignore[arg-type]
-        for slug in ("kring-a", "kring-b"):
-            assert (
-                client.post("/api/v1/communities", json={"name": slug.title(), "slug": slug}, headers=admin).status_code
-                == 201
-            )
-        for person, slug, role in (
-            ("persoon-member", "kring-a", "member"),
-            ("persoon-curator", "kring-a", "curator"),
-            ("persoon-other-member", "kring-b", "member"),
-        ):
-            response = client.put(f"/api/v1/communities/{slug}/members/{person}", json={"role": role}, headers=admin)
-            assert response.status_code == 204, response.text
         practices = {}
         for kind, (overrides, word) in KINDS.items():
             body = practice_body(

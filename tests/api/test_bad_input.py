@@ -19,34 +19,30 @@ from sqlalchemy import func, select
 
 from api.app import create_app
 from core.settings import Settings
-from indexing.embedder import Embedder
 from services.runtime import Runtime
 from storage.database import unit_of_work
 from storage.models import IndexTask, Practice, PracticeVersion
-from tests.conftest import PgDatabases, bearer, make_account, make_database_url, make_settings
-from tests.factories import create_practice, practice_body
+from tests.conftest import bearer, make_account
+from tests.factories import create_practice, csrf_of, make_world, practice_body, sign_in
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory, pg_databases: PgDatabases | None) -> Settings:
-    folder = tmp_path_factory.mktemp("bad-input")
-    # The shared admin writes more than the default limit per minute; the limit has its own test below.
-    return make_settings(folder / "data", make_database_url(folder / "db", pg_databases), writes_per_minute=10_000)
+def runtime(module_runtime: Runtime) -> Runtime:
+    """The module's one service. Its write limit is out of the way: the shared admin writes more than the default
+    per minute; the limit has its own tests below, on a copy of the settings."""
+    return module_runtime
 
 
 @pytest.fixture(scope="module")
-def runtime(settings: Settings, embedder: Embedder, cross_embedder: Embedder | None) -> Iterator[Runtime]:
-    rt = Runtime.build(settings, embedder=embedder, cross=cross_embedder)
-    yield rt
-    rt.close()
+def settings(runtime: Runtime) -> Settings:
+    return runtime.settings
 
 
 @pytest.fixture(scope="module")
 def client(settings: Settings, runtime: Runtime) -> Iterator[TestClient]:
-    token = make_account(runtime, "admin@test.nl", "Admin Tester", admin=True)
-    app = create_app(settings, runtime=runtime)
-    with TestClient(app, raise_server_exceptions=False, headers=bearer(token)) as test_client:
-        yield test_client
+    token = make_world(runtime, {"admin": "Admin Tester"})["admin"]
+    with TestClient(create_app(settings, runtime=runtime), raise_server_exceptions=False, headers=bearer(token)) as c:
+        yield c
 
 
 def state(runtime: Runtime) -> tuple[int, int, int]:
@@ -231,26 +227,13 @@ def test_writes_are_rate_limited_per_account(settings: Settings, runtime: Runtim
 def test_page_form_writes_are_rate_limited_like_api_writes(settings: Settings, runtime: Runtime) -> None:
     """Feedback sent through a page counts against the account's write window, as an API write does; past it, a
     Dutch 429 page with Retry-After and nothing stored. Signing in and reading pages are not counted."""
-    import re
-
     admin = bearer(make_account(runtime, "beheer@test.nl", "Beheer", admin=True))
     make_account(runtime, "vlot@test.nl", "Vlotte Collega", password="een-lang-wachtwoord-9")
-    limited = settings.model_copy(update={"writes_per_minute": 2})
-    with TestClient(create_app(limited, runtime=runtime), raise_server_exceptions=False) as browser:
-        slug = browser.post("/api/v1/practices", json=practice_body(), headers=admin).json()["slug"]
-
-        def csrf(path: str) -> str:
-            found = re.search(r'name="csrf" value="([^"]+)"', browser.get(path).text)
-            assert found, path
-            return found.group(1)
-
-        signed_in = browser.post(
-            "/inloggen",
-            data={"email": "vlot@test.nl", "password": "een-lang-wachtwoord-9", "csrf": csrf("/inloggen")},
-            follow_redirects=False,
-        )
-        assert signed_in.status_code == 303, signed_in.text
-        token = csrf(f"/praktijken/{slug}")
+    limited = create_app(settings.model_copy(update={"writes_per_minute": 2}), runtime=runtime)
+    with TestClient(limited, raise_server_exceptions=False) as client:
+        slug = client.post("/api/v1/practices", json=practice_body(), headers=admin).json()["slug"]
+        browser = sign_in(limited, "vlot@test.nl", "een-lang-wachtwoord-9")
+        token = csrf_of(browser.get(f"/praktijken/{slug}").text)
         sent = [
             browser.post(f"/praktijken/{slug}/feedback", data={"csrf": token, "body": f"Snel bericht {n}"})
             for n in range(3)

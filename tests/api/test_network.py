@@ -7,23 +7,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.app import create_app
 from services.runtime import Runtime
 from storage.database import unit_of_work
 from storage.models import KnowledgeGap, Person
 from tests.conftest import bearer, make_account
-from tests.factories import practice_body
+from tests.factories import World, make_world, practice_body, serve_world
 
 
 @dataclass
-class Net:
-    client: TestClient
-    runtime: Runtime
-    admin: dict[str, str]
-    user: dict[str, str]
+class Net(World):
+    """The admin and a colleague asking ("wim"), among people, organisations and a community of the directory."""
+
     practices: dict[str, dict]
     question: dict
 
@@ -31,9 +27,6 @@ class Net:
 @pytest.fixture(scope="module")
 def net(module_runtime: Runtime) -> Iterator[Net]:
     runtime = module_runtime
-    settings = runtime.settings
-    admin = bearer(make_account(runtime, "beheer@test.nl", "Beheer", admin=True))
-    user = bearer(make_account(runtime, "wim@test.nl", "Wim Vragensteller"))
     with unit_of_work(runtime.sessions) as session:
         from storage.repositories import directory
 
@@ -48,10 +41,9 @@ def net(module_runtime: Runtime) -> Iterator[Net]:
             directory.ensure_person(session, name, role=role, organisation=organisation)
         session.scalars(select(Person).where(Person.name == "Verborgen Auteur")).one().profile_visibility = "hidden"
         session.scalars(select(Person).where(Person.name == "Els Schuldhulp")).one().email = "els@veendorp.example.org"
-    with TestClient(create_app(settings, runtime=runtime), raise_server_exceptions=False) as client:
-        client.post("/api/v1/communities", json={"name": "Kring Geldzorgen", "slug": "kring-geldzorgen"}, headers=admin)
-        for person in ("els-schuldhulp", "verborgen-auteur"):
-            client.put(f"/api/v1/communities/kring-geldzorgen/members/{person}", json={"role": "member"}, headers=admin)
+    kring = {"Kring Geldzorgen": {"els-schuldhulp": "member", "verborgen-auteur": "member"}}
+    with serve_world(runtime, make_world(runtime, {"admin": "Beheer", "wim": "Wim Vragensteller"}, kring)) as world:
+        client, admin, user = world.client, world.bearer("admin"), world.bearer("wim")
         practices = {}
         for key, body in {
             "debt": practice_body(
@@ -116,7 +108,7 @@ def net(module_runtime: Runtime) -> Iterator[Net]:
         )
         assert accepted.status_code == 200
         runtime.worker.drain()
-        yield Net(client, runtime, admin, user, practices, question)
+        yield Net(client, runtime, world.tokens, practices, question)
 
 
 def ask(net: Net, question: str, headers: dict[str, str] | None = None, **extra: object) -> dict:
@@ -151,14 +143,14 @@ def test_ask_returns_practices_people_communities_and_questions_with_reasons(net
 
 
 def test_a_hidden_profile_never_appears_and_contact_details_need_sign_in(net: Net) -> None:
-    for headers in ({}, net.user):
+    for headers in ({}, net.bearer("wim")):
         body = ask(net, "Wie weet hoe je vroeg op huisbezoek gaat bij een betalingsachterstand?", headers)
         assert "Verborgen Auteur" not in str(body)
         practice = net.client.get(f"/api/v1/practices/{net.practices['debt']['id']}/applications", headers=headers)
         assert "Verborgen Auteur" not in practice.text
     anonymous = ask(net, "vroeg op huisbezoek bij betalingsachterstand")
     assert all(p["email"] is None for p in anonymous["people"])
-    signed_in = ask(net, "vroeg op huisbezoek bij betalingsachterstand", net.user)
+    signed_in = ask(net, "vroeg op huisbezoek bij betalingsachterstand", net.bearer("wim"))
     assert {p["person"]["name"]: p["email"] for p in signed_in["people"]}[
         "Els Schuldhulp"
     ] == "els@veendorp.example.org"
@@ -193,7 +185,7 @@ def test_similar_check_finds_the_near_duplicate(net: Net) -> None:
 def test_suggested_questions_for_a_person_whose_work_is_close(net: Net) -> None:
     open_question = net.client.post(
         "/api/v1/questions",
-        headers=net.user,
+        headers=net.bearer("wim"),
         json={
             "title": "Ouders blijven ruziën na de scheiding, de kinderen lijden eronder. Wat werkt?",
             "body": "Twee ouders procederen al jaren. Wie heeft een aanpak die de kinderen uit de wind houdt?",
@@ -205,19 +197,19 @@ def test_suggested_questions_for_a_person_whose_work_is_close(net: Net) -> None:
     assert "Gezinscoach" in suggestions[0]["reason"]
     assert net.question["id"] not in {s["question"]["id"] for s in suggestions}  # already answered
     # A signed-in non-admin reads them too (their access clause holds an 'owner' subquery on the authors table).
-    as_member = net.client.get("/api/v1/people/karim-jeugd/suggested-questions", headers=net.user)
+    as_member = net.client.get("/api/v1/people/karim-jeugd/suggested-questions", headers=net.bearer("wim"))
     assert as_member.status_code == 200, as_member.text
     assert [s["question"]["id"] for s in as_member.json()] == [s["question"]["id"] for s in suggestions]
 
 
 def test_questions_nobody_can_answer_are_counted_per_theme_without_text(net: Net) -> None:
-    before = {g["theme"]: g for g in net.client.get("/api/v1/insights/gaps", headers=net.user).json()}
+    before = {g["theme"]: g for g in net.client.get("/api/v1/insights/gaps", headers=net.bearer("wim")).json()}
     question = "Hoe organiseer je huisvesting voor arbeidsmigranten in de glastuinbouw?"
     ask(net, question, filters={"themes": ["wonen"]})
-    after = {g["theme"]: g for g in net.client.get("/api/v1/insights/gaps", headers=net.user).json()}
+    after = {g["theme"]: g for g in net.client.get("/api/v1/insights/gaps", headers=net.bearer("wim")).json()}
     assert after["wonen"]["questions"] == before.get("wonen", {"questions": 0})["questions"] + 1
     ask(net, "huisbezoek bij een eerste betalingsachterstand van huur")  # a good match: no gap
-    assert {g["theme"]: g for g in net.client.get("/api/v1/insights/gaps", headers=net.user).json()} == after
+    assert {g["theme"]: g for g in net.client.get("/api/v1/insights/gaps", headers=net.bearer("wim")).json()} == after
     with unit_of_work(net.runtime.sessions) as session:
         stored = " ".join(f"{g.theme} {g.kind} {g.count}" for g in session.scalars(select(KnowledgeGap)))
     assert "arbeidsmigranten" not in stored
@@ -243,7 +235,7 @@ def test_questions_nobody_can_answer_are_counted_per_theme_without_text(net: Net
 def test_bad_input_on_network_endpoints(net: Net, path: str, body: dict, status: int, field: str) -> None:
     from tests.api.test_bad_input import assert_problem
 
-    assert_problem(net.client.post(path, json=body, headers=net.user), status, field)
+    assert_problem(net.client.post(path, json=body, headers=net.bearer("wim")), status, field)
 
 
 def test_bad_input_on_answers_applications_feedback_stores_nothing(net: Net) -> None:
@@ -253,27 +245,31 @@ def test_bad_input_on_answers_applications_feedback_stores_nothing(net: Net) -> 
     practice = net.practices["youth"]["id"]
     before = net.client.get(f"/api/v1/questions/{qid}").json()
     assert_problem(
-        net.client.post(f"/api/v1/questions/{qid}/answers", json={"body": ""}, headers=net.user), 422, "body"
+        net.client.post(f"/api/v1/questions/{qid}/answers", json={"body": ""}, headers=net.bearer("wim")), 422, "body"
     )
     assert_problem(
-        net.client.post(f"/api/v1/questions/{qid}/answers", json={"body": "x", "practices": ["nee"]}, headers=net.user),
+        net.client.post(
+            f"/api/v1/questions/{qid}/answers", json={"body": "x", "practices": ["nee"]}, headers=net.bearer("wim")
+        ),
         422,
         "practices[0]",
     )
     assert_problem(
-        net.client.post("/api/v1/questions/not-a-uuid/answers", json={"body": "x"}, headers=net.user),
+        net.client.post("/api/v1/questions/not-a-uuid/answers", json={"body": "x"}, headers=net.bearer("wim")),
         422,
         "question_id",
     )
     assert_problem(
         net.client.post(
-            "/api/v1/questions/00000000-0000-0000-0000-000000000000/answers", json={"body": "x"}, headers=net.user
+            "/api/v1/questions/00000000-0000-0000-0000-000000000000/answers",
+            json={"body": "x"},
+            headers=net.bearer("wim"),
         ),
         404,
         "id",
     )
     assert_problem(
-        net.client.post(f"/api/v1/questions/{qid}/accept", json={"answer_id": practice}, headers=net.user),
+        net.client.post(f"/api/v1/questions/{qid}/accept", json={"answer_id": practice}, headers=net.bearer("wim")),
         422,
         "answer_id",
     )
@@ -284,14 +280,16 @@ def test_bad_input_on_answers_applications_feedback_stores_nothing(net: Net) -> 
         net.client.post(
             f"/api/v1/practices/{practice}/applications",
             json={"applied_on": "2999-01-01", "note": "x"},
-            headers=net.user,
+            headers=net.bearer("wim"),
         ),
         422,
         "applied_on",
     )
     assert_problem(
         net.client.post(
-            f"/api/v1/practices/{practice}/applications", json={"applied_on": "gisteren", "note": "x"}, headers=net.user
+            f"/api/v1/practices/{practice}/applications",
+            json={"applied_on": "gisteren", "note": "x"},
+            headers=net.bearer("wim"),
         ),
         422,
         "applied_on",
@@ -300,18 +298,20 @@ def test_bad_input_on_answers_applications_feedback_stores_nothing(net: Net) -> 
         net.client.post(
             f"/api/v1/practices/{practice}/applications",
             json={"applied_on": "2025-01-01", "note": "x", "organisation": "nergens"},
-            headers=net.user,
+            headers=net.bearer("wim"),
         ),
         422,
         "organisation",
     )
     assert net.client.get(f"/api/v1/practices/{practice}/applications").json() == apps_before
     assert_problem(
-        net.client.post(f"/api/v1/practices/{practice}/feedback", json={"body": ""}, headers=net.user), 422, "body"
+        net.client.post(f"/api/v1/practices/{practice}/feedback", json={"body": ""}, headers=net.bearer("wim")),
+        422,
+        "body",
     )
     assert net.client.get(f"/api/v1/practices/{practice}/feedback").json() == []
     ok = net.client.post(
-        f"/api/v1/practices/{practice}/feedback", json={"body": "Helder beschreven!"}, headers=net.user
+        f"/api/v1/practices/{practice}/feedback", json={"body": "Helder beschreven!"}, headers=net.bearer("wim")
     )
     assert ok.status_code == 201
     assert [f["body"] for f in net.client.get(f"/api/v1/practices/{practice}/feedback").json()] == [
@@ -334,12 +334,14 @@ def test_what_a_caller_may_not_read_does_not_shape_the_people_it_sees(net: Net) 
             status=status,
             visibility=visibility,
         )
-        response = net.client.post("/api/v1/practices", json=body, headers=net.admin)
+        response = net.client.post("/api/v1/practices", json=body, headers=net.bearer("admin"))
         assert response.status_code == 201, response.text
         hidden.append(uuid.UUID(response.json()["id"]))
     net.runtime.worker.drain()
     before = {p["person"]["slug"]: p["score"] for p in ask(net, question)["people"]}
-    colleague_before = {p["person"]["slug"]: p["score"] for p in ask(net, question, headers=net.user)["people"]}
+    colleague_before = {
+        p["person"]["slug"]: p["score"] for p in ask(net, question, headers=net.bearer("wim"))["people"]
+    }
     assert "els-schuldhulp" in before, before
     with unit_of_work(net.runtime.sessions) as session:
         from storage.models import PracticeAuthor
@@ -350,5 +352,5 @@ def test_what_a_caller_may_not_read_does_not_shape_the_people_it_sees(net: Net) 
     after = {p["person"]["slug"]: p["score"] for p in ask(net, question)["people"]}
     assert after == before
     # A signed-in colleague may read the internal ones: for them they are part of Els's work.
-    colleague_after = {p["person"]["slug"]: p["score"] for p in ask(net, question, headers=net.user)["people"]}
+    colleague_after = {p["person"]["slug"]: p["score"] for p in ask(net, question, headers=net.bearer("wim"))["people"]}
     assert colleague_after["els-schuldhulp"] < colleague_before["els-schuldhulp"]

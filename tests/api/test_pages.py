@@ -6,17 +6,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from indexing.embedder import Embedder
 from services.runtime import Runtime
-from tests.conftest import PgDatabases, bearer, make_account, make_database_url, make_settings
-from tests.factories import practice_body
+from tests.conftest import bearer
+from tests.factories import csrf_of, make_world, practice_body, sign_in
 
 PASSWORD = "een-lang-wachtwoord-123"
 XSS = '<script>alert("xss")</script><img src=x onerror="alert(1)"><a href="javascript:alert(2)">klik</a>'
@@ -36,39 +34,18 @@ class Site:
         return TestClient(self.app, raise_server_exceptions=False)
 
     def signed_in(self, email: str) -> TestClient:
-        client = self.browser()
-        page = client.get("/inloggen")
-        response = client.post(
-            "/inloggen", data={"email": email, "password": PASSWORD, "csrf": csrf_of(page.text)}, follow_redirects=False
-        )
-        assert response.status_code == 303, response.text
-        return client
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert match, "no CSRF field on the page"
-    return match.group(1)
+        return sign_in(self.app, email, PASSWORD)
 
 
 @pytest.fixture(scope="module")
-def site(
-    tmp_path_factory: pytest.TempPathFactory,
-    pg_databases: PgDatabases | None,
-    embedder: Embedder,
-    cross_embedder: Embedder | None,
-) -> Iterator[Site]:
-    folder: Path = tmp_path_factory.mktemp("pages")
-    settings = make_settings(folder / "data", make_database_url(folder / "db", pg_databases), writes_per_minute=10_000)
-    runtime = Runtime.build(settings, embedder=embedder, cross=cross_embedder)
-    admin_token = make_account(runtime, "admin@test.nl", "Beheer", admin=True)
-    for role in ("auteur", "beoordelaar", "collega", "buitenstaander"):
-        make_account(runtime, f"{role}@test.nl", f"Persoon {role.title()}", password=PASSWORD)
-    app = create_app(settings, runtime=runtime)
+def site(module_runtime: Runtime) -> Iterator[Site]:
+    runtime = module_runtime
+    roles = ("auteur", "beoordelaar", "collega", "buitenstaander")
+    people = {"admin": "Beheer"} | {role: f"Persoon {role.title()}" for role in roles}
+    kring = {"Kring A": {"persoon-auteur": "member", "persoon-beoordelaar": "curator"}}
+    admin_token = make_world(runtime, people, kring, password=PASSWORD)["admin"]
+    app = create_app(runtime.settings, runtime=runtime)
     with TestClient(app, raise_server_exceptions=False, headers=bearer(admin_token)) as admin:
-        assert admin.post("/api/v1/communities", json={"name": "Kring A", "slug": "kring-a"}).status_code == 201
-        for person, role in (("persoon-auteur", "member"), ("persoon-beoordelaar", "curator")):
-            assert admin.put(f"/api/v1/communities/kring-a/members/{person}", json={"role": role}).status_code == 204
         practices = {}
         specs = {
             "markdown": {"title": "Schoolverzuim samen aanpakken", "approach": MARKDOWN_APPROACH, "themes": ["onderwijs"]},
@@ -87,7 +64,6 @@ def site(
             assert admin.post("/api/v1/practices", json=body).status_code == 201
         runtime.worker.drain()
         yield Site(app, runtime, admin, practices)
-    runtime.close()
 
 
 # --- errors and headers --------------------------------------------------------------------------------

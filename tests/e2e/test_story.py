@@ -17,12 +17,10 @@ import httpx
 import pytest
 
 from api.app import create_app
-from indexing.embedder import Embedder
 from services.runtime import Runtime
-from storage.database import unit_of_work
-from storage.repositories import directory
-from tests.conftest import SEED_DIR, PgDatabases, bearer, make_account, make_database_url, make_settings, seed
+from tests.conftest import SEED_DIR, bearer, seed
 from tests.e2e.service import serving
+from tests.factories import make_world
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -82,38 +80,22 @@ def _subset(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def story(
-    tmp_path_factory: pytest.TempPathFactory,
-    pg_databases: PgDatabases | None,
-    embedder: Embedder,
-    cross_embedder: Embedder | None,
-) -> Iterator[Story]:
+def story(module_runtime: Runtime, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
     from playwright.sync_api import sync_playwright
 
-    folder = tmp_path_factory.mktemp("story")
-    settings = make_settings(folder / "data", make_database_url(folder / "db", pg_databases), writes_per_minute=10_000)
-    runtime = Runtime.build(settings, embedder=embedder, cross=cross_embedder)
-    seed(runtime, _subset(folder / "seed"))
-    admin_token = make_account(runtime, "beheer@test.nl", "Beheer", admin=True)
-    people = {"vrager": "Anna Vrager", "collega": "Cor Collega", "auteur": "Aad Auteur", "curator": "Carla Curator",
-              "buiten": "Bert Buiten"}  # fmt: skip
-    for key, name in people.items():
-        make_account(runtime, f"{key}@test.nl", name, password=PASSWORD)
-    with unit_of_work(runtime.sessions) as session:
-        community = directory.community_by_slug(session, "leergemeenschap-schuldhulp-oost")
-        assert community is not None
-        for slug, role in (("aad-auteur", "member"), ("carla-curator", "curator")):
-            person = directory.person_by_slug(session, slug)
-            assert person is not None
-            directory.ensure_member(session, community.id, person.id, role)
-    with serving(create_app(settings, runtime=runtime)) as url, sync_playwright() as playwright:
+    runtime = module_runtime
+    seed(runtime, _subset(tmp_path_factory.mktemp("story") / "seed"))
+    people = {"admin": "Beheer", "vrager": "Anna Vrager", "collega": "Cor Collega", "auteur": "Aad Auteur",
+              "curator": "Carla Curator", "buiten": "Bert Buiten"}  # fmt: skip
+    kring = {"Leergemeenschap Schuldhulp Oost": {"aad-auteur": "member", "carla-curator": "curator"}}  # from the seed
+    admin_token = make_world(runtime, people, kring, password=PASSWORD)["admin"]
+    with serving(create_app(runtime.settings, runtime=runtime)) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
         )
         yield Story(url, runtime, browser, admin_token)
         browser.close()
-    runtime.close()
 
 
 def test_the_whole_story(story: Story) -> None:
