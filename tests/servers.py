@@ -49,27 +49,51 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _wait(process: subprocess.Popen[bytes], answers: Callable[[], bool], log: Path, name: str) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if answers():
-            return
-        if process.poll() is not None:
-            break
-        time.sleep(0.1)
-    _stop(process)
-    tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-    raise RuntimeError(f"the throwaway {name} did not start:\n{tail}")
+@dataclass(frozen=True)
+class RunAs:
+    """Whom a server runs as, in ``subprocess``'s terms: this user (all None), or ``postgres`` when this is root,
+    since PostgreSQL refuses to run as root."""
 
+    user: int | None = None
+    group: int | None = None
+    extra_groups: list[int] | None = None
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)  # PostgreSQL: fast shutdown; Redis: shut down without saving
+    @classmethod
+    def for_postgres(cls) -> RunAs:
+        if os.geteuid() != 0:
+            return cls()
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            entry = pwd.getpwnam("postgres")
+        except KeyError:
+            unavailable("running as root without a 'postgres' user to run a throwaway PostgreSQL as")
+        return cls(entry.pw_uid, entry.pw_gid, [])
+
+
+@contextlib.contextmanager
+def _running(
+    name: str, command: list[str], folder: Path, url: str, answers: Callable[[str], bool], run_as: RunAs
+) -> Iterator[str]:
+    """Starts a server (its output into ``folder/server.log``), waits until it answers at ``url``, yields that,
+    and stops it at the end."""
+    log = folder / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, **vars(run_as))
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not answers(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the throwaway {name} did not start:\n{log.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.1)
+        logger.info("started a throwaway %s at %s (nothing answered at the configured URL)", name, url)
+        yield url
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)  # PostgreSQL: fast shutdown; Redis: shut down without saving
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------------------
@@ -90,26 +114,6 @@ def _pg_binary(name: str) -> str | None:
     return found[-1] if found else shutil.which(name)
 
 
-@dataclass(frozen=True)
-class RunAs:
-    """Whom the server runs as, in ``subprocess``'s terms: this user (all None), or ``postgres`` when this is root,
-    since PostgreSQL refuses to run as root."""
-
-    user: int | None = None
-    group: int | None = None
-    extra_groups: list[int] | None = None
-
-    @classmethod
-    def for_postgres(cls) -> RunAs:
-        if os.geteuid() != 0:
-            return cls()
-        try:
-            entry = pwd.getpwnam("postgres")
-        except KeyError:
-            unavailable("running as root without a 'postgres' user to run a throwaway PostgreSQL as")
-        return cls(entry.pw_uid, entry.pw_gid, [])
-
-
 @contextlib.contextmanager
 def throwaway_postgres() -> Iterator[str]:
     """A cluster of our own (trust auth, no fsync: its data dies with the run); yields its admin URL."""
@@ -117,32 +121,25 @@ def throwaway_postgres() -> Iterator[str]:
     if not (initdb and postgres):
         unavailable("no PostgreSQL answers at PRAKTIJKBANK_TEST_PG_URL and none is installed (apt package postgresql)")
     run_as = RunAs.for_postgres()
-    folder = Path(tempfile.mkdtemp(prefix="praktijkbank-pg-"))
-    try:
+    with tempfile.TemporaryDirectory(prefix="praktijkbank-pg-", ignore_cleanup_errors=True) as name:
+        folder, port = Path(name), _free_port()
         if run_as.user is not None:
             os.chown(folder, run_as.user, -1)
-        data, log, port = folder / "data", folder / "server.log", _free_port()
-        made = subprocess.run(
-            [initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
-            capture_output=True,
-            **vars(run_as),
-        )
+        init = [initdb, "-D", str(folder / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]
+        made = subprocess.run([*init, "--locale=C.UTF-8"], capture_output=True, **vars(run_as))
         if made.returncode != 0:
             raise RuntimeError(f"initdb failed:\n{made.stderr.decode(errors='replace')}")
-        settings = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", f"unix_socket_directories={folder}")
-        command = [postgres, "-D", str(data), "-h", "127.0.0.1", "-p", str(port)]
-        command += [arg for setting in settings for arg in ("-c", setting)]
-        with log.open("wb") as out:
-            process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, **vars(run_as))
+        command = [postgres, "-D", str(folder / "data"), "-h", "127.0.0.1", "-p", str(port)]
+        for setting in (
+            "fsync=off",
+            "synchronous_commit=off",
+            "full_page_writes=off",
+            f"unix_socket_directories={name}",
+        ):
+            command += ["-c", setting]
         url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-        _wait(process, lambda: pg_answers(url), log, "PostgreSQL")
-        logger.info("nothing answered at %s: started a throwaway PostgreSQL at %s", PG_URL, url)
-        try:
-            yield url
-        finally:
-            _stop(process)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        with _running("PostgreSQL", command, folder, url, pg_answers, run_as) as running:
+            yield running
 
 
 # --- Redis --------------------------------------------------------------------------------------------------
@@ -164,21 +161,23 @@ def throwaway_redis() -> Iterator[str]:
     binary = shutil.which("redis-server")
     if binary is None:
         unavailable("no Redis answers at PRAKTIJKBANK_TEST_REDIS_URL and none is installed (apt package redis-server)")
-    folder = Path(tempfile.mkdtemp(prefix="praktijkbank-redis-"))
-    try:
-        port, log = _free_port(), folder / "server.log"
-        command = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
-        command += ["--dir", str(folder), "--logfile", str(log)]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        url = f"redis://127.0.0.1:{port}/0"
-        _wait(process, lambda: redis_answers(url), log, "Redis")
-        logger.info("nothing answered at %s: started a throwaway Redis at %s", REDIS_URL, url)
-        try:
-            yield url
-        finally:
-            _stop(process)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="praktijkbank-redis-", ignore_cleanup_errors=True) as name:
+        port = _free_port()
+        command = [
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            name,
+        ]
+        with _running("Redis", command, Path(name), f"redis://127.0.0.1:{port}/0", redis_answers, RunAs()) as running:
+            yield running
 
 
 def missing_packages() -> list[str]:
