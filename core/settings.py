@@ -101,6 +101,25 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/]+",
+        description="Where people reach the service, e.g. `https://praktijkbank.gemeente.nl`: the base of links in "
+        "mail and feeds. Default: http://HOST:PORT.",
+    )
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="The mail server: `smtp://user:password@host:587` (STARTTLS) or `smtps://user:password@host:465` "
+        "(TLS); a password with special characters percent-encoded. Unset: mail waits in the outbox.",
+    )
+    mail_from: str | None = Field(
+        default=None, description="The sender of every mail, e.g. `Praktijkbank <noreply@praktijkbank.nl>`."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs unsubscribe links. Unset: one is made once and kept in the data folder (`secret-key`); "
+        "set it when several machines (without a shared data folder) send mail.",
+    )
 
     @property
     def profile(self) -> ModelProfile:
@@ -124,3 +143,8 @@ class Settings(BaseSettings):
     @property
     def uses_embedded_index(self) -> bool:
         return self.qdrant_url is None
+
+    @property
+    def base_url(self) -> str:
+        """The base of links in mail and feeds, without a trailing slash."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
