@@ -7,12 +7,12 @@ idempotent: a task that dies half-way is simply done again, and point ids are de
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from core.background import Background
 from indexing.documents import IndexDocument, chunk_document, whole_text
 from indexing.embedder import Embedder
 from indexing.index import IndexPoint, VectorIndex
@@ -67,7 +67,9 @@ def build_points(
     return points
 
 
-class IndexWorker:
+class IndexWorker(Background):
+    name = "index-worker"
+
     def __init__(
         self,
         source: DocumentSource,
@@ -84,10 +86,7 @@ class IndexWorker:
         self.lexical = lexical
         self.cross = cross
         self.batch_size = batch_size
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()  # one batch at a time inside a process
+        super().__init__()
 
     def run_once(self) -> int:
         """Process one batch of tasks; returns how many tasks were completed."""
@@ -112,36 +111,3 @@ class IndexWorker:
                 return 0
             self.source.complete(task_ids)
             return len(tasks)
-
-    def drain(self, progress: Callable[[int], object] | None = None) -> int:
-        total = 0
-        while done := self.run_once():
-            total += done
-            if progress:
-                progress(done)
-        return total
-
-    # --- background mode (the single-process default) -------------------------------------------
-
-    def start(self, poll_seconds: float = 2.0) -> None:
-        self._thread = threading.Thread(target=self._loop, args=(poll_seconds,), name="index-worker", daemon=True)
-        self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread:
-            self._thread.join(timeout)
-
-    def _loop(self, poll_seconds: float) -> None:
-        while not self._stop.is_set():
-            try:
-                while not self._stop.is_set() and self.run_once():
-                    pass
-            except Exception:  # the loop must survive a lost database connection
-                logger.exception("index worker loop error")
-            self._wake.wait(poll_seconds)
-            self._wake.clear()

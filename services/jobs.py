@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.background import Background
+from core.settings import Settings
 from indexing.search import HybridSearcher
 from storage.database import unit_of_work
 from storage.models import Job
@@ -26,16 +27,27 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 
 
-class Retry(Exception):
-    """Try the job again later: after ``after`` (a server's Retry-After), or after the runner's backoff."""
+Record = Callable[[Session], None]  # what a failed attempt leaves behind (a webhook's last status)
 
-    def __init__(self, reason: str, after: timedelta | None = None) -> None:
+
+class Retry(Exception):
+    """Try the job again later: after ``after`` (a server's Retry-After), or after the runner's backoff.
+
+    The handler's unit of work is rolled back; ``record`` runs in the one that schedules the retry."""
+
+    def __init__(self, reason: str, after: timedelta | None = None, *, record: Record | None = None) -> None:
         super().__init__(reason)
         self.after = after
+        self.record = record
 
 
 class GiveUp(Exception):
-    """The job is done without success (a receiver that is gone, a recipient who may no longer read it)."""
+    """The job is done without success (a receiver that is gone, a recipient who may no longer read it).
+    ``record`` runs in the unit of work that ends the job, as with ``Retry``."""
+
+    def __init__(self, reason: str, *, record: Record | None = None) -> None:
+        super().__init__(reason)
+        self.record = record
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,7 @@ class JobContext:
 
     session: Session
     searcher: Callable[[], HybridSearcher]
+    settings: Settings  # the process's settings (links, timeouts)
 
 
 Handler = Callable[[JobContext, Job], str]  # returns the outcome kept in the log ("sent", "skipped: …")
@@ -55,7 +68,9 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
 
 
-class JobRunner:
+class JobRunner(Background):
+    name = "job-runner"
+
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -63,15 +78,14 @@ class JobRunner:
         handlers: Mapping[str, Handler],
         *,
         batch_size: int = 20,
+        settings: Settings | None = None,
     ) -> None:
         self.sessions = sessions
         self.searcher = searcher
         self.handlers = dict(handlers)
         self.batch_size = batch_size
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.settings = settings if settings is not None else Settings()
+        super().__init__()
 
     def run_once(self) -> int:
         """Claim and do one batch of due jobs; returns how many were claimed."""
@@ -88,63 +102,35 @@ class JobRunner:
                 job = jobs.get(session, job_id)
                 if job is None or job.done_at is not None:
                     return
-                outcome = self.handlers[job.kind](JobContext(session, self.searcher), job)
+                outcome = self.handlers[job.kind](JobContext(session, self.searcher, self.settings), job)
                 jobs.finish(session, job, outcome)
             logger.debug("job %s %s: %s", job_id, job.kind, outcome)
         except GiveUp as exc:
-            self._end(job_id, f"failed: {exc}")
+            self._end(job_id, f"failed: {exc}", exc.record)
         except Retry as exc:
-            self._again(job_id, str(exc), exc.after)
+            self._again(job_id, str(exc), exc.after, exc.record)
         except Exception as exc:  # a bug or an outage: logged, tried again later, given up after many tries
             logger.exception("job %s failed", job_id)
             self._again(job_id, f"{type(exc).__name__}: {exc}", None)
 
-    def _again(self, job_id: int, reason: str, after: timedelta | None) -> None:
+    def _again(self, job_id: int, reason: str, after: timedelta | None, record: Record | None = None) -> None:
         with unit_of_work(self.sessions) as session:
             job = jobs.get(session, job_id)
             if job is None:
                 return
+            if record is not None:
+                record(session)
             if job.attempts >= MAX_ATTEMPTS:
                 jobs.finish(session, job, f"failed after {job.attempts} attempts: {reason}")
                 logger.warning("job %s (%s) given up: %s", job_id, job.kind, reason)
                 return
             jobs.retry(session, job_id, reason, after or backoff(job.attempts))
 
-    def _end(self, job_id: int, outcome: str) -> None:
+    def _end(self, job_id: int, outcome: str, record: Record | None = None) -> None:
         with unit_of_work(self.sessions) as session:
             job = jobs.get(session, job_id)
             if job is not None:
+                if record is not None:
+                    record(session)
                 jobs.finish(session, job, outcome)
         logger.info("job %s ended: %s", job_id, outcome)
-
-    def drain(self) -> int:
-        """Do every due job, including those the done ones queued (tests, the CLI)."""
-        total = 0
-        while done := self.run_once():
-            total += done
-        return total
-
-    # --- background mode ---------------------------------------------------------------------------
-
-    def start(self, poll_seconds: float = 2.0) -> None:
-        self._thread = threading.Thread(target=self._loop, args=(poll_seconds,), name="job-runner", daemon=True)
-        self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread:
-            self._thread.join(timeout)
-
-    def _loop(self, poll_seconds: float) -> None:
-        while not self._stop.is_set():
-            try:
-                while not self._stop.is_set() and self.run_once():
-                    pass
-            except Exception:  # the loop must survive a lost database connection
-                logger.exception("job runner loop error")
-            self._wake.wait(poll_seconds)
-            self._wake.clear()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core.vocab import DocKind
 from storage.base import utcnow
 from storage.models import IndexTask
+from storage.repositories.leases import lease
 
 LEASE = timedelta(seconds=120)
 
@@ -31,14 +32,7 @@ def claim(session: Session, limit: int) -> list[IndexTask]:
         .order_by(IndexTask.id)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    tasks = list(session.scalars(query))
-    for task in tasks:
-        task.claimed_until = now + LEASE
-        task.attempts += 1
-    session.flush()
-    return tasks
+    return lease(session, query, now, LEASE)
 
 
 def complete(session: Session, task_ids: Sequence[int]) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from storage.base import utcnow
 from storage.models import Job
+from storage.repositories.leases import lease
 
 LEASE = timedelta(seconds=120)
 
@@ -37,14 +38,7 @@ def claim(session: Session, kinds: Sequence[str], limit: int) -> list[Job]:
         .order_by(Job.due_at, Job.id)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    jobs = list(session.scalars(query))
-    for job in jobs:
-        job.claimed_until = now + LEASE
-        job.attempts += 1
-    session.flush()
-    return jobs
+    return lease(session, query, now, LEASE)
 
 
 def get(session: Session, job_id: int) -> Job | None:

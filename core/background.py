@@ -1,0 +1,57 @@
+"""A loop in a thread of its own that does batches of queued work until there is none, then waits to be woken."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+logger = logging.getLogger(__name__)
+
+
+class Background:
+    """Subclasses say what one batch is (``run_once``, returning how many items it did); this runs them: all due
+    batches, then a wait of ``poll_seconds`` or until ``wake``. ``drain`` does the same in the caller's thread."""
+
+    name = "background"
+
+    def __init__(self) -> None:
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # one batch at a time inside a process
+
+    def run_once(self) -> int:
+        raise NotImplementedError
+
+    def drain(self, progress: Callable[[int], object] | None = None) -> int:
+        """Every due batch, until one finds nothing to do; returns how many items were done."""
+        total = 0
+        while done := self.run_once():
+            total += done
+            if progress:
+                progress(done)
+        return total
+
+    def start(self, poll_seconds: float = 2.0) -> None:
+        self._thread = threading.Thread(target=self._loop, args=(poll_seconds,), name=self.name, daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+    def _loop(self, poll_seconds: float) -> None:
+        while not self._stop.is_set():
+            try:
+                while not self._stop.is_set() and self.run_once():
+                    pass
+            except Exception:  # the loop must survive a lost database connection
+                logger.exception("%s loop error", self.name)
+            self._wake.wait(poll_seconds)
+            self._wake.clear()
