@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +36,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import table  # noqa: E402
-from benchmarks.search_latency import CLI, HOST, QUESTIONS, free_port, percentile, stop, wait_ready  # noqa: E402
+from benchmarks.search_latency import HOST, QUESTIONS, free_port, percentile, serve, stop, wait_ready  # noqa: E402
 
 Request = Callable[[httpx.Client, int], httpx.Response]
 
@@ -75,12 +74,7 @@ def main() -> None:
     env["PRAKTIJKBANK_SEED_ON_FIRST_START"] = "false" if args.data_dir else "true"
     log_path = Path(tempfile.gettempdir()) / f"praktijkbank-pages-{port}.log"
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [CLI, "serve", "--host", HOST, "--port", str(port), "--data-dir", str(data_dir)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
+        proc = serve(port, data_dir, env, log)
         try:
             with httpx.Client(base_url=f"http://{HOST}:{port}", timeout=60) as client:
                 ready = wait_ready(client, proc, args.ready_timeout)

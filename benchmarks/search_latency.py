@@ -46,6 +46,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -254,6 +255,12 @@ def build_data_dir(n: int, seed: int, timeout: float) -> Path:
     return data_dir
 
 
+def serve(port: int, data_dir: Path, env: dict[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]:
+    """`praktijkbank serve` on ``port`` and ``data_dir`` in a process of its own, its output in ``log``."""
+    command = [CLI, "serve", "--host", HOST, "--port", str(port), "--data-dir", str(data_dir)]
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+
+
 def wait_ready(client: httpx.Client, proc: subprocess.Popen[bytes], timeout: float) -> dict[str, object]:
     deadline = time.monotonic() + timeout
     last: object = None
@@ -452,12 +459,7 @@ def main() -> None:
     cpu_notes: list[str] = []
     with log_path.open("wb") as log:
         start = time.perf_counter()
-        proc = subprocess.Popen(
-            [CLI, "serve", "--host", HOST, "--port", str(port), "--data-dir", str(data_dir)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
+        proc = serve(port, data_dir, env, log)
         try:
             with httpx.Client(base_url=base_url, timeout=30) as client:
                 ready = wait_ready(client, proc, args.ready_timeout)
