@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.vocab import EventKind
 from services import events
@@ -19,6 +19,7 @@ from storage.database import Database, unit_of_work
 from storage.models import Job, Notification
 from storage.repositories import jobs
 from tests.conftest import PgDatabases, make_database_url
+from tests.factories import make_directory
 
 
 @pytest.fixture
@@ -111,7 +112,7 @@ def test_a_job_is_given_up_after_many_attempts(database: Database) -> None:
 def test_what_a_failed_handler_wrote_is_not_kept_and_the_job_is_done_again(database: Database) -> None:
     """A crash in the middle (here: an exception after the handler wrote) leaves nothing half done."""
     with unit_of_work(database.sessions) as session:
-        _, person, _ = _directory(session)
+        _, person, _ = make_directory(session)
         person_id = person.id
         jobs.enqueue(session, "note", "note", {})
     calls = 0
@@ -133,7 +134,7 @@ def test_what_a_failed_handler_wrote_is_not_kept_and_the_job_is_done_again(datab
     work.run_once()
     with unit_of_work(database.sessions) as session:
         assert session.scalar(select(func.count()).select_from(Notification)) == 0
-        session.execute(Job.__table__.update().values(due_at=utcnow()))
+        session.execute(update(Job).values(due_at=utcnow()))
     work.run_once()
     with unit_of_work(database.sessions) as session:
         assert session.scalar(select(func.count()).select_from(Notification)) == 1
@@ -147,7 +148,7 @@ def test_a_lease_of_a_process_that_died_runs_out_and_the_job_is_done(database: D
         assert len(jobs.claim(session, ["mail"], 10)) == 1  # a worker took it and was killed
     assert runner(database, mail=lambda c, j: "sent").run_once() == 0  # still leased
     with unit_of_work(database.sessions) as session:
-        session.execute(Job.__table__.update().values(claimed_until=utcnow() - timedelta(seconds=1)))
+        session.execute(update(Job).values(claimed_until=utcnow() - timedelta(seconds=1)))
     assert runner(database, mail=lambda c, j: "sent").run_once() == 1
     (row,) = job_rows(database)
     assert row.outcome == "sent" and row.attempts == 2
@@ -157,11 +158,15 @@ def test_an_event_is_a_job_of_the_write_and_fans_out_to_every_listener(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     heard: list[tuple[str, events.Event]] = []
-    monkeypatch.setattr(
-        events,
-        "listeners",
-        lambda: [lambda c, e: heard.append(("first", e)) or 2, lambda c, e: heard.append(("second", e)) or 1],
-    )
+
+    def listener(name: str, made: int) -> events.Listener:
+        def listen(context: JobContext, event: events.Event) -> int:
+            heard.append((name, event))
+            return made
+
+        return listen
+
+    monkeypatch.setattr(events, "listeners", lambda: [listener("first", 2), listener("second", 1)])
     subject, actor = uuid.uuid4(), uuid.uuid4()
     with unit_of_work(database.sessions) as session:
         emitted = events.emit(session, EventKind.ANSWER_CREATED, subject, actor, answer="a1")
@@ -169,9 +174,3 @@ def test_an_event_is_a_job_of_the_write_and_fans_out_to_every_listener(
     assert [name for name, _ in heard] == ["first", "second"]
     assert heard[0][1] == emitted and heard[0][1].data == {"answer": "a1"}
     assert [r.outcome for r in job_rows(database)] == ["answer.created: 3 made"]
-
-
-def _directory(session: object) -> tuple[object, object, object]:
-    from tests.factories import make_directory
-
-    return make_directory(session)  # type: ignore[arg-type]
