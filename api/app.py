@@ -16,7 +16,7 @@ from api.deps import get_account
 from api.errors import API_PREFIX
 from api.middleware import BodySizeLimit, RequestContext
 from api.ratelimit import LimitStore, RedisLimitStore, SlidingWindow, SqlLimitStore, limit_form_writes
-from api.routers import accounts, admin, directory, health, network, practices, search
+from api.routers import accounts, admin, directory, health, network, practices, search, webhooks
 from api.web import errors as web_errors
 from api.web import people_pages, practice_pages, question_pages, search_pages, signin, write_pages
 from api.web.assets import mount_static
@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     credentials = [Depends(get_account)]
     api = APIRouter(prefix=API_PREFIX)
     # network before practices: its /practices/similar-check must win over /practices/{ref}
-    for module in (network, practices, search, directory, accounts, admin, health):
+    for module in (network, practices, search, directory, accounts, admin, webhooks, health):
         api.include_router(module.router)
     app.include_router(api, dependencies=credentials)
     app.include_router(metrics.router)

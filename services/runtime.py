@@ -65,9 +65,10 @@ class Generation:
 
 def job_handlers() -> dict[str, Handler]:
     """What the job runner does with each kind of job."""
-    from services import events
+    from services import events, webhook_delivery
+    from storage.repositories.webhooks import DELIVERY_JOB
 
-    return {events.EVENT_JOB: events.fan_out}
+    return {events.EVENT_JOB: events.fan_out, DELIVERY_JOB: webhook_delivery.deliver}
 
 
 class Runtime:
@@ -84,7 +85,7 @@ class Runtime:
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
         self._retiring: list[tuple[Generation, threading.Timer]] = []
-        self.jobs = JobRunner(database.sessions, lambda: self.searcher, job_handlers())
+        self.jobs = JobRunner(database.sessions, lambda: self.searcher, job_handlers(), settings=settings)
 
     @classmethod
     def build(

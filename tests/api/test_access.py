@@ -450,6 +450,29 @@ def _page_form_refused(path: str, refs: Callable[[World], list[str]] = lambda w:
     return probe
 
 
+def _webhook_registered(w: World, role: str) -> Iterator[tuple[httpx2.Response, tuple[str, ...]]]:
+    """Only admins register a webhook for public content, and only a community's curators one for it."""
+    if role == "admin":
+        return
+    for community in (None, "kring-b"):
+        body = {"url": "https://ontvanger.example.nl/x", "events": ["practice.published"], "community": community}
+        response = w.client.post("/api/v1/webhooks", json=body, headers=w.as_role(role))
+        assert response.status_code in ADMIN_WRITE_REFUSED, (role, response.status_code, response.text)
+        yield response, ()
+
+
+def _webhook_refused(method: str, suffix: str = "", body: dict | None = None) -> Probe:
+    """A webhook the role does not manage (here: none exists) is refused the same way for every role."""
+
+    def probe(w: World, role: str) -> Iterator[tuple[httpx2.Response, tuple[str, ...]]]:
+        path = f"/api/v1/webhooks/{uuid.uuid4()}{suffix}"
+        response = w.client.request(method, path, json=body, headers=w.as_role(role))
+        assert response.status_code in REFUSED, (role, response.status_code, response.text)
+        yield response, ()
+
+    return probe
+
+
 def _page_slugs(path: str) -> Callable[[World], list[str]]:
     return lambda w: _slugs(w, path)
 
@@ -507,6 +530,14 @@ SWEEP: dict[str, Probe] = {
     "GET /api/v1/me/tokens": _fetch("/api/v1/me/tokens"),
     "POST /api/v1/me/tokens": _anonymous_write("POST", "/api/v1/me/tokens", {"name": "x", "expires_in_days": 1}),
     "DELETE /api/v1/me/tokens/{token_id}": _foreign_token_revoked,
+    "POST /api/v1/webhooks": _webhook_registered,
+    "GET /api/v1/webhooks": _fetch("/api/v1/webhooks"),
+    "GET /api/v1/webhooks/{webhook_id}": _webhook_refused("GET"),
+    "PATCH /api/v1/webhooks/{webhook_id}": _webhook_refused("PATCH", body={"active": False}),
+    "DELETE /api/v1/webhooks/{webhook_id}": _webhook_refused("DELETE"),
+    "POST /api/v1/webhooks/{webhook_id}/secret": _webhook_refused("POST", "/secret"),
+    "POST /api/v1/webhooks/{webhook_id}/test": _webhook_refused("POST", "/test"),
+    "GET /api/v1/webhooks/{webhook_id}/deliveries": _webhook_refused("GET", "/deliveries"),
     "GET /api/v1/healthz": _fetch("/api/v1/healthz"),
     "GET /api/v1/readyz": _fetch("/api/v1/readyz"),
     "GET /healthz": _fetch("/healthz"),
