@@ -2,15 +2,16 @@
 online copy of the SQLite file while the service runs (``backup``).
 
 The dump walks ``Base.metadata``, so a table added later is backed up without anyone remembering to; only the
-tables in ``EXCLUDED`` are left out, each for a stated reason. The vector index is never in a backup: it is
-derived from SQL, so a restore queues every document and the worker (or ``reindex``) rebuilds it.
+tables in ``EXCLUDED`` are left out, each for a stated reason, and the secrets in ``WITHHELD``. The vector index is
+never in a backup: it is derived from SQL, so a restore queues every document and the worker (or ``reindex``)
+rebuilds it.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy import Column, Date, Engine, Integer, Table, Uuid, func, make_ur
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput
+from services import webhooks
 from services.index_source import enqueue_all
 from storage import models  # noqa: F401  (registers every table on the metadata)
 from storage.base import Base, UTCDateTime
@@ -31,6 +33,11 @@ EXCLUDED = {
     "rate_limit_hits": "counts of the last minutes' writes and failed sign-ins; a restored instance starts afresh",
 }
 BATCH = 500
+# Secrets that must be kept in plain text (a webhook's, to sign with) never leave in a backup; a restore fills the
+# row in instead. (Passwords and API tokens are kept as hashes and travel as such.)
+WITHHELD: dict[str, tuple[frozenset[str], Callable[[dict[str, Any]], dict[str, Any]]]] = {
+    "webhooks": (frozenset({"secret"}), webhooks.restored),
+}
 
 
 def tables() -> list[Table]:
@@ -63,8 +70,10 @@ def dump(session: Session) -> Iterator[dict[str, Any]]:
     revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
     yield {"type": "dump", "format": FORMAT, "schema": revision, "tables": [t.name for t in tables()]}
     for table in tables():
+        withheld = WITHHELD[table.name][0] if table.name in WITHHELD else frozenset()
         for row in session.execute(select(table).order_by(*table.primary_key.columns)).mappings():
-            yield {"type": "row", "table": table.name, "row": {k: _plain(v) for k, v in row.items()}}
+            values = {k: _plain(v) for k, v in row.items() if k not in withheld}
+            yield {"type": "row", "table": table.name, "row": values}
 
 
 def is_dump(first: object) -> bool:
@@ -102,6 +111,8 @@ def restore(session: Session, records: Iterable[dict[str, Any]]) -> RestoreRepor
             pending, current = [], table
         # Only the columns the dump has: a column added since keeps its default.
         row = record["row"]
+        if table.name in WITHHELD:
+            row = WITHHELD[table.name][1](row)
         pending.append({c.name: _typed(c, row[c.name]) for c in table.columns if c.name in row})
         counts[table.name] += 1
     _insert(session, current, pending)

@@ -39,6 +39,15 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+RESTORED = "restored from a backup, which holds no secret: issue a new one (POST /webhooks/{id}/secret), then resume"
+
+
+def restored(row: dict[str, Any]) -> dict[str, Any]:
+    """A webhook's row from a backup (``services.backup``): a secret nobody knows, and paused until an admin has
+    issued a new one and resumed it, so that nothing is signed with a secret its receiver does not hold."""
+    return row | {"secret": new_secret(), "active": False, "disabled_reason": RESTORED}
+
+
 # --- what a webhook may see -------------------------------------------------------------------------
 
 

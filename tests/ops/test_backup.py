@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from cli.main import cli
 from schemas.practices import PracticeUpdate
-from services import auth, backup
+from schemas.webhooks import WebhookCreate
+from services import auth, backup, webhooks
 from services import practices as practice_service
 from services.access import SYSTEM, AccessPolicy
 from services.network_seed import import_network
@@ -56,6 +57,8 @@ def fill(engine: Engine) -> str:
             policy=AccessPolicy(SYSTEM),
         )
         questions_repo.count_gap(session, date(2026, 11, 1), "schulden", "search")
+        hook = WebhookCreate(url="https://ontvanger.example.nl/praktijkbank", events=["practice.published"])
+        webhooks.create(session, hook, AccessPolicy(SYSTEM))
     return token
 
 
@@ -91,7 +94,8 @@ def test_export_then_import_into_an_empty_instance_restores_every_table(
                 continue
             expected = rows(a, table)
             assert expected, f"{table.name} is empty in the source, so this test proves nothing for it"
-            assert rows(b, table) == expected, table.name
+            if table.name not in backup.WITHHELD:  # a secret never travels (tests/ops/test_backup_webhooks.py)
+                assert rows(b, table) == expected, table.name
             compared.append(table.name)
         assert set(compared) | set(backup.EXCLUDED) == set(Base.metadata.tables)
         assert set(backup.EXCLUDED) == {"index_tasks", "web_sessions", "rate_limit_hits"}
