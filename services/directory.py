@@ -12,7 +12,8 @@ from indexing.search import HybridSearcher
 from schemas.accounts import AuditRead, CommunityCreate, MembershipSet
 from schemas.directory import CommunityMemberRead, CommunityRead, OrganisationRead, PersonRead, PersonRef
 from schemas.network import SuggestedQuestion
-from services import audit, network
+from schemas.outreach import FollowRead
+from services import audit, follows, network
 from services.access import AccessPolicy
 from storage.models import Community, CommunityMember, Person, Practice, Question
 from storage.repositories import browse, directory
@@ -115,14 +116,16 @@ class Mine:
     practices: list[Practice]
     questions: list[Question]
     could_answer: list[SuggestedQuestion]
+    follows: list[FollowRead]
 
 
 def mine(session: Session, searcher: HybridSearcher, policy: AccessPolicy, person: Person) -> Mine:
-    """My drafts and practices, my questions, and open questions close to what I wrote."""
+    """My drafts and practices, my questions, open questions close to what I wrote, and what I follow."""
     return Mine(
         practices=browse.owned_by(session, person.id, policy.practice_clause()),
         questions=people_repo.questions_of(session, person.id, policy.question_clause()),
         could_answer=network.questions_for(session, searcher, policy, person, limit=5),
+        follows=follows.follows_of(session, policy),
     )
 
 

@@ -64,9 +64,9 @@ Listener = Callable[[JobContext, Event], int]  # returns how many items (notific
 
 def listeners() -> list[Listener]:
     """Who hears of every event, in this order. Each makes its items once per key, so a repeat makes nothing."""
-    from services import webhooks  # listeners read the domain; the domain only emits
+    from services import notifications, webhooks  # listeners read the domain; the domain only emits
 
-    return [webhooks.on_event]
+    return [notifications.on_event, webhooks.on_event]
 
 
 def fan_out(context: JobContext, job: Job) -> str:

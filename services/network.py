@@ -188,6 +188,17 @@ def ask(
     return _response(session, policy, text, found, ranked, limit=limit)
 
 
+def people_who_know(
+    session: Session, searcher: HybridSearcher, policy: AccessPolicy, text: str, *, limit: int
+) -> list[tuple[Person, Label | None]]:
+    """The people ``ask`` suggests for ``text`` (read as ``policy``), best first, each with the label of their
+    strongest evidence (None: no calibration). A new question goes to them ('Meldingen'); it is not a search, so
+    it counts as no knowledge gap."""
+    found = _gather(session, searcher, policy, text, PracticeFilters())
+    ranked = _rank(session, policy, found, _totals(session, policy, found), limit=limit)
+    return [(e.person, _best(e.items()).label if found.calibrated else None) for e, _ in ranked.people]
+
+
 @dataclass(frozen=True)
 class _Found:
     """Stage 1: the practices (best first) and earlier questions the caller may read, each with its judgement."""

@@ -14,7 +14,7 @@ from api.deps import AccountDep, PolicyDep, SessionDep, refuse
 from api.web.templating import templates
 from api.web.texts import has, t
 from core.errors import Unauthorized
-from services import auth
+from services import auth, follows, notifications
 from services.access import AccessPolicy
 from storage.models import Account, Person
 
@@ -39,6 +39,9 @@ class Page:
             "csrf": self.csrf,
             "reviewer": self.policy.reviews,
             "flash": t(f"notice.{notice}") if notice and has(f"notice.{notice}") else None,
+            # asked only by what is shown: the header's count (one COUNT query), a page's follow buttons
+            "unread": lambda: notifications.unread(self.session, self.policy) if self.me else 0,
+            "following": follows.following(self.session, self.policy),
         }
         return templates.TemplateResponse(self.request, template, {**base, **context}, status_code=status_code)
 

@@ -129,6 +129,14 @@ def memberships_of(session: Session, person_id: uuid.UUID) -> list[tuple[Communi
     return [(community, role) for community, role in session.execute(query).all()]
 
 
+def members_with_roles(session: Session, community_id: uuid.UUID, roles: Sequence[str]) -> list[uuid.UUID]:
+    """The people with one of ``roles`` in a community (its coaches and curators, for a review request)."""
+    query = select(CommunityMember.person_id).where(
+        CommunityMember.community_id == community_id, CommunityMember.role.in_(roles)
+    )
+    return sorted(session.scalars(query), key=str)
+
+
 def set_member_role(session: Session, community_id: uuid.UUID, person_id: uuid.UUID, role: str) -> str | None:
     """Set a role; returns the role before (None: was no member)."""
     member = session.get(CommunityMember, (community_id, person_id))

@@ -384,6 +384,34 @@ def _foreign_token_revoked(w: World, role: str) -> Iterator[tuple[httpx2.Respons
     yield response, ()
 
 
+def _notifications(w: World, role: str) -> Iterator[tuple[httpx2.Response, tuple[str, ...]]]:
+    """A role's notifications, after every event of the world is fanned out (questions go to the people who know)."""
+    w.runtime.jobs.drain()
+    yield w.client.get("/api/v1/me/notifications", params={"limit": 100}, headers=w.as_role(role)), ()
+
+
+def _foreign_notification_read(w: World, role: str) -> Iterator[tuple[httpx2.Response, tuple[str, ...]]]:
+    """Nobody marks another person's notification read (nor learns it exists)."""
+    w.runtime.jobs.drain()
+    for owner in ("curator", "member"):
+        for note in w.client.get("/api/v1/me/notifications", headers=w.as_role(owner)).json()["items"]:
+            if role == owner:
+                continue
+            response = w.client.post(f"/api/v1/me/notifications/{note['id']}/read", headers=w.as_role(role))
+            assert response.status_code in REFUSED, (role, response.status_code, response.text)
+            yield response, ()
+
+
+def _followed_unreadable(w: World, role: str) -> Iterator[tuple[httpx2.Response, tuple[str, ...]]]:
+    """Following a practice or question the role may not read answers as for one that does not exist."""
+    targets = [("practice", w.practices[kind]["slug"]) for kind in KINDS if not READ[kind][role]]
+    targets += [("question", w.questions[kind]["id"]) for kind in QUESTION_KINDS if not QUESTION_READ[kind][role]]
+    for kind, target in targets:
+        response = w.client.post("/api/v1/me/follows", json={"kind": kind, "target": target}, headers=w.as_role(role))
+        assert response.status_code == (401 if role == "anonymous" else 404), (role, kind, response.text)
+        yield response, ()
+
+
 def _question_elsewhere(w: World, role: str) -> Iterator[tuple[httpx2.Response, tuple[str, ...]]]:
     """A question into a community the role is not in is refused."""
     if role in ("admin", "other_member"):
@@ -567,6 +595,17 @@ SWEEP: dict[str, Probe] = {
     "GET /mijn": _fetch("/mijn"),
     "GET /mijn/sleutels": _fetch("/mijn/sleutels"),
     "POST /mijn/sleutels": _page_form_refused("/mijn/sleutels"),
+    "GET /api/v1/me/notifications": _notifications,
+    "POST /api/v1/me/notifications/read-all": _anonymous_write("POST", "/api/v1/me/notifications/read-all"),
+    "POST /api/v1/me/notifications/{notification_id}/read": _foreign_notification_read,
+    "GET /api/v1/me/follows": _fetch("/api/v1/me/follows"),
+    "POST /api/v1/me/follows": _followed_unreadable,
+    "DELETE /api/v1/me/follows/{kind}/{target}": _anonymous_write("DELETE", "/api/v1/me/follows/theme/wmo"),
+    "GET /meldingen": _fetch("/meldingen"),
+    "POST /meldingen/alles-gelezen": _page_form_refused("/meldingen/alles-gelezen"),
+    "POST /meldingen/{notification_id}/gelezen": _page_form_refused(f"/meldingen/{uuid.uuid4()}/gelezen"),
+    "POST /volgen": _page_form_refused("/volgen"),
+    "POST /niet-meer-volgen": _page_form_refused("/niet-meer-volgen"),
     "POST /mijn/sleutels/{token_id}/intrekken": _page_form_refused(f"/mijn/sleutels/{uuid.uuid4()}/intrekken"),
     "POST /praktijken/nieuw": _page_form_refused("/praktijken/nieuw"),
     "POST /praktijken/{ref}/aanbieden": _page_form_refused("/praktijken/{ref}/aanbieden", practice_refs),
