@@ -16,9 +16,30 @@ from api.deps import get_account
 from api.errors import API_PREFIX
 from api.middleware import BodySizeLimit, RequestContext
 from api.ratelimit import LimitStore, RedisLimitStore, SlidingWindow, SqlLimitStore, limit_form_writes
-from api.routers import accounts, admin, directory, health, network, outreach, practices, search, webhooks
+from api.routers import (
+    accounts,
+    admin,
+    directory,
+    feed_tokens,
+    health,
+    network,
+    outreach,
+    practices,
+    search,
+    webhooks,
+)
 from api.web import errors as web_errors
-from api.web import outreach_pages, people_pages, practice_pages, question_pages, search_pages, signin, write_pages
+from api.web import (
+    feed_pages,
+    feeds,
+    outreach_pages,
+    people_pages,
+    practice_pages,
+    question_pages,
+    search_pages,
+    signin,
+    write_pages,
+)
 from api.web.assets import mount_static
 from api.web.security import SecurityHeaders
 from core.settings import Settings
@@ -99,17 +120,18 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     credentials = [Depends(get_account)]
     api = APIRouter(prefix=API_PREFIX)
     # network before practices: its /practices/similar-check must win over /practices/{ref}
-    for module in (network, practices, search, directory, accounts, outreach, admin, webhooks, health):
+    for module in (network, practices, search, directory, accounts, feed_tokens, outreach, admin, webhooks, health):
         api.include_router(module.router)
     app.include_router(api, dependencies=credentials)
     app.include_router(metrics.router)
     # /healthz and /readyz at the root too, for probes: the same operations, documented once (under /api/v1)
     app.include_router(health.router, dependencies=credentials, include_in_schema=False)
     mount_static(app)
-    for pages in (search_pages, write_pages, practice_pages, question_pages, people_pages, outreach_pages):
+    for pages in (search_pages, write_pages, practice_pages, question_pages, people_pages, outreach_pages, feed_pages):
         # write_pages before practice_pages: /praktijken/nieuw is not a {ref}
         app.include_router(pages.router, dependencies=[*credentials, Depends(limit_form_writes)])
     app.include_router(signin.router, dependencies=credentials)  # failed sign-ins have their own limit
+    app.include_router(feeds.router)  # read as nobody in particular, or as a feed token's person: no credentials
     check_operation_ids(app)
 
     original_openapi = app.openapi

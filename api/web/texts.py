@@ -218,6 +218,32 @@ NL: dict[str, str] = {
     "tokens.col_created": "Gemaakt",
     "tokens.col_expires": "Verloopt",
     "tokens.col_status": "Status",
+    # feeds (Atom) and the personal feed's addresses
+    "feeds.practices": "Praktijkbank: nieuwe praktijken",
+    "feeds.theme": "Praktijkbank: nieuwe praktijken over {theme}",
+    "feeds.community": "Praktijkbank: nieuwe praktijken van {community}",
+    "feeds.questions": "Praktijkbank: open vragen aan het netwerk",
+    "feeds.personal": "Praktijkbank voor {name}",
+    "feeds.page_title": "Persoonlijke feed",
+    "feeds.page_lead": "Volg nieuwe praktijken en open vragen in je feedlezer (Atom), ook wat alleen collega's en je "
+    "gemeenschappen mogen lezen, en de vragen die je volgt.",
+    "feeds.warning": "Een feedadres werkt als een wachtwoord: wie het heeft, leest wat jij mag lezen. Deel het niet, "
+    "en trek het in als het bij een ander terecht is gekomen.",
+    "feeds.create_hint": "Maak een adres voor je feedlezer. Het adres wordt maar één keer getoond.",
+    "feeds.create": "Feedadres maken",
+    "feeds.created": "Je nieuwe feedadres staat hieronder. Kopieer het nu naar je feedlezer: het wordt maar één keer "
+    "getoond.",
+    "feeds.table": "Je feedadressen",
+    "feeds.col_created": "Gemaakt",
+    "feeds.col_status": "Status",
+    "feeds.active": "Actief",
+    "feeds.revoke": "Intrekken",
+    "feeds.revoke_label": "Feedadres van {date} intrekken",
+    "feeds.revoked": "Ingetrokken op {date}",
+    "feeds.none": "Je hebt nog geen feedadres.",
+    "feeds.public_title": "Openbare feeds",
+    "feeds.public_lead": "Voor iedereen, zonder feedadres: alleen openbare praktijken en vragen. Elk thema en elke "
+    "gemeenschap heeft ook een eigen feed; je feedlezer vindt die op de pagina zelf.",
     "write.title_new": "Praktijk beschrijven",
     "write.title_edit": "‘{title}’ bewerken",
     "write.lead": "Beschrijf de praktijk zo dat een collega elders haar kan toepassen. Titel, samenvatting, "
@@ -336,6 +362,7 @@ NL: dict[str, str] = {
     "notice.published": "Gepubliceerd.",
     "notice.sent_back": "Teruggestuurd naar de auteurs.",
     "notice.token_revoked": "Sleutel ingetrokken.",
+    "notice.feed_revoked": "Feedadres ingetrokken.",
     "notice.signed_out": "Je bent uitgelogd.",
     "notice.followed": "Je volgt dit nu. Nieuws erover komt bij je meldingen.",
     "notice.unfollowed": "Je volgt dit niet meer.",

@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.app import create_app
+from core.vocab import Theme
 from services.runtime import Runtime
 from storage.database import unit_of_work
 from storage.models import Account, ApiToken, AuditEntry, WebSession
@@ -505,6 +506,33 @@ def _page_slugs(path: str) -> Callable[[World], list[str]]:
     return lambda w: _slugs(w, path)
 
 
+def _personal_feed(w: World, role: str) -> Iterator[tuple[httpx2.Response, tuple[str, ...]]]:
+    """A role's personal feed holds only what the role may read; without a feed token there is no feed."""
+    if role == "anonymous":
+        for token in ("", w.tokens["admin"]):  # none, or an API token: neither opens a feed
+            response = w.client.get("/feeds/persoonlijk.atom", params={"token": token})
+            assert response.status_code == 404, response.text
+            yield response, ()
+        return
+    created = w.client.post("/api/v1/me/feed-tokens", headers=w.as_role(role))
+    assert created.status_code == 201, created.text
+    response = w.client.get(created.json()["url"])
+    assert response.status_code == 200, response.text
+    yield response, ()
+    w.client.delete(f"/api/v1/me/feed-tokens/{created.json()['id']}", headers=w.as_role(role))
+
+
+def _foreign_feed_token_revoked(w: World, role: str) -> Iterator[tuple[httpx2.Response, tuple[str, ...]]]:
+    """Nobody revokes another person's feed token (nor learns it exists)."""
+    if role == "admin":
+        return
+    created = w.client.post("/api/v1/me/feed-tokens", headers=w.as_role("admin")).json()
+    response = w.client.delete(f"/api/v1/me/feed-tokens/{created['id']}", headers=w.as_role(role))
+    assert response.status_code in REFUSED, response.text
+    assert w.client.get(created["url"]).status_code == 200
+    yield response, ()
+
+
 LEVEL = {"level": "goed_beschreven", "explanation": "Beschreven volgens het format.", "reassess_at": "2030-01-01"}
 APPLIED = {"applied_on": "2024-01-01", "note": "Wij pasten het toe in onze wijk."}
 PEOPLE = "/api/v1/people"
@@ -558,6 +586,19 @@ SWEEP: dict[str, Probe] = {
     "GET /api/v1/me/tokens": _fetch("/api/v1/me/tokens"),
     "POST /api/v1/me/tokens": _anonymous_write("POST", "/api/v1/me/tokens", {"name": "x", "expires_in_days": 1}),
     "DELETE /api/v1/me/tokens/{token_id}": _foreign_token_revoked,
+    "GET /feeds/praktijken.atom": _fetch("/feeds/praktijken.atom"),
+    "GET /feeds/thema/{theme}.atom": _get_each("/feeds/thema/{ref}.atom", lambda w: [t.value for t in Theme]),
+    "GET /feeds/gemeenschappen/{slug}.atom": _get_each(
+        "/feeds/gemeenschappen/{ref}.atom", _page_slugs("/api/v1/communities")
+    ),
+    "GET /feeds/vragen.atom": _fetch("/feeds/vragen.atom"),
+    "GET /feeds/persoonlijk.atom": _personal_feed,
+    "GET /api/v1/me/feed-tokens": _fetch("/api/v1/me/feed-tokens"),
+    "POST /api/v1/me/feed-tokens": _anonymous_write("POST", "/api/v1/me/feed-tokens"),
+    "DELETE /api/v1/me/feed-tokens/{token_id}": _foreign_feed_token_revoked,
+    "GET /mijn/feed": _fetch("/mijn/feed"),
+    "POST /mijn/feed": _page_form_refused("/mijn/feed"),
+    "POST /mijn/feed/{token_id}/intrekken": _page_form_refused(f"/mijn/feed/{uuid.uuid4()}/intrekken"),
     "POST /api/v1/webhooks": _webhook_registered,
     "GET /api/v1/webhooks": _fetch("/api/v1/webhooks"),
     "GET /api/v1/webhooks/{webhook_id}": _webhook_refused("GET"),
