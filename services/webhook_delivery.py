@@ -133,6 +133,8 @@ def deliver(context: JobContext, job: Job) -> str:
             request = client.build_request("POST", target.url, content=body, headers=headers, extensions=extensions)
             response = client.send(request, stream=True)  # the answer's body is not read
             response.close()
+    except httpx.InvalidURL as exc:
+        raise GiveUp(f"refused: {exc}", record=_recorder(hook.id, job.id, None, ok=False)) from None
     except httpx.TimeoutException:
         raise _failed(hook, job, None, f"no answer within {TIMEOUT_SECONDS:g} s") from None
     except httpx.HTTPError as exc:

@@ -10,6 +10,7 @@ connection inward. Not covered: a public receiver that is itself a proxy into a 
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit, urlunsplit
@@ -17,6 +18,7 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 from core.errors import InvalidInput
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+HOST_NAME = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)(?:\.(?!-)[a-z0-9_-]{1,63}(?<!-))*\.?$")
 
 
 class Refused(Exception):
@@ -49,8 +51,18 @@ def _literal(host: str) -> IPAddress | None:
         return None
 
 
+def _valid_name(host: str) -> bool:
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return len(ascii_host) <= 253 and HOST_NAME.match(ascii_host) is not None
+
+
 def parse(url: str, *, allow_private: bool) -> SplitResult:
     """The URL's parts, when it may be registered; ``Refused`` says why not (without looking the name up)."""
+    if any(c.isspace() for c in url):
+        raise Refused("a URL has no spaces (write them as %20)")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -58,6 +70,8 @@ def parse(url: str, *, allow_private: bool) -> SplitResult:
         raise Refused(f"not a valid URL: {exc}") from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise Refused("use an absolute https:// URL")
+    if _literal(parts.hostname) is None and not _valid_name(parts.hostname):
+        raise Refused(f"{parts.hostname!r} is not a valid host name")
     if parts.scheme == "http" and not allow_private:
         raise Refused("use https (http only with allow_private, for a receiver on the own network)")
     if parts.username is not None or parts.password is not None:
@@ -69,7 +83,7 @@ def parse(url: str, *, allow_private: bool) -> SplitResult:
         literal = _literal(host)
         if literal is not None and (why := refusal(literal)):
             raise Refused(f"{host} is {why} (allowed only with allow_private)")
-        if host == "localhost" or host.endswith(".localhost"):
+        if host.rstrip(".") == "localhost" or host.rstrip(".").endswith(".localhost"):
             raise Refused(f"{host} is a loopback address (allowed only with allow_private)")
     return parts
 
@@ -90,7 +104,7 @@ def resolve(host: str, port: int) -> list[IPAddress]:
         return [literal]
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
+    except (OSError, UnicodeError) as exc:
         raise Refused(f"{host} could not be resolved: {exc}") from None
     # getaddrinfo returns IPv6 addresses with a scope ("fe80::1%eth0"): the part before % is the address.
     return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos))

@@ -92,7 +92,7 @@ def message(session: Session, event: Event, subject: Subject, base_url: str) -> 
         links = {"self": f"{base_url}/api/v1/practices/{subject.id}", "html": f"{base_url}/praktijken/{slug}"}
     else:
         links = {"self": f"{base_url}/api/v1/questions/{subject.id}", "html": f"{base_url}/vragen/{subject.id}"}
-    data.update(event.data)  # ids only: an answer's, an application's, a version number
+    data.update({k: v for k, v in event.data.items() if k not in ("id", "slug", "links")})  # ids and a version
     data["links"] = links
     return {"type": event.kind.value, "timestamp": _timestamp(event.at), "data": data}
 

@@ -124,6 +124,9 @@ def test_a_curator_manages_only_their_communitys_webhooks(world: World) -> None:
         ({"url": "https://ontvanger.example.nl:99999/x"}, "url"),
         ({"url": "http://ontvanger.example.nl/x"}, "url"),  # http: only with allow_private
         ({"url": "https://127.0.0.1/x"}, "url"),
+        ({"url": "https://localhost./x"}, "url"),
+        ({"url": "https://ontvanger..example.nl/x"}, "url"),
+        ({"url": "https://ontvanger example.nl/x"}, "url"),
         ({"url": ""}, "url"),
         ({"url": "https://ontvanger.example.nl/" + "x" * 2000}, "url"),
         ({"community": "geen-kring"}, "community"),

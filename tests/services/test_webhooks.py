@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select, update
 
-from services import webhook_delivery, webhook_targets
+from services import webhook_delivery
 from services.runtime import Runtime
 from storage.base import utcnow
 from storage.database import unit_of_work
@@ -299,7 +299,7 @@ def test_a_private_address_is_refused_without_allow_private(
             return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", receiver.port))]
         return real(host, *args, **kwargs)
 
-    monkeypatch.setattr(webhook_targets.socket, "getaddrinfo", resolver)
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
     refused = world.client.post(
         "/api/v1/webhooks",
         json={"url": f"https://ontvanger.example.nl:{receiver.port}/x", "events": ["practice.published"]},
