@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
@@ -62,6 +62,9 @@ async def get_page(request: Request, session: SessionDep, policy: PolicyDep, acc
 
 
 PageDep = Annotated[Page, Depends(get_page)]
+# Every form's CSRF token. Not a required field: a form without one is refused by the token check (403, "the form
+# has expired"), like a wrong one, not as invalid input.
+CsrfField = Annotated[str, Form(max_length=200)]
 
 
 def done(path: str, notice: str) -> RedirectResponse:

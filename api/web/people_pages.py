@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import SearcherDep
 from api.routers.common import SlugPath
 from api.web.forms import parse
-from api.web.page import PageDep, done
+from api.web.page import CsrfField, PageDep, done
 from schemas.accounts import TokenCreate
 from services import auth, directory
 
@@ -72,9 +72,7 @@ def tokens_page(page: PageDep) -> HTMLResponse:
 
 
 @router.post("/mijn/sleutels", response_class=HTMLResponse)
-def create_token(
-    page: PageDep, csrf: Annotated[str, Form()], name: Annotated[str, Form(max_length=500)] = ""
-) -> Response:
+def create_token(page: PageDep, csrf: CsrfField = "", name: Annotated[str, Form(max_length=500)] = "") -> Response:
     """Make a token; its secret is shown once, on this page."""
     page.check_csrf(csrf)
     assert page.account is not None
@@ -86,7 +84,7 @@ def create_token(
 
 
 @router.post("/mijn/sleutels/{token_id}/intrekken", response_class=HTMLResponse)
-def revoke_token(page: PageDep, token_id: uuid.UUID, csrf: Annotated[str, Form()]) -> Response:
+def revoke_token(page: PageDep, token_id: uuid.UUID, csrf: CsrfField = "") -> Response:
     """Revoke one of my tokens."""
     page.check_csrf(csrf)
     assert page.account is not None

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SearcherDep
 from api.routers.common import RefPath
-from api.web.page import PageDep, done
+from api.web.page import CsrfField, PageDep, done
 from api.web.texts import t
 from schemas.network import ApplicationCreate
 from services import browse
@@ -28,7 +28,7 @@ def practice_page(page: PageDep, ref: RefPath, searcher: SearcherDep) -> HTMLRes
 
 @router.post("/praktijken/{ref}/toegepast", response_class=HTMLResponse)
 def apply_practice(
-    page: PageDep, ref: RefPath, searcher: SearcherDep, csrf: Annotated[str, Form()], note: NoteText = ""
+    page: PageDep, ref: RefPath, searcher: SearcherDep, csrf: CsrfField = "", note: NoteText = ""
 ) -> Response:
     """'Wij passen dit toe': the signed-in person's organisation applies this practice."""
     page.check_csrf(csrf)
@@ -41,7 +41,7 @@ def apply_practice(
 
 @router.post("/praktijken/{ref}/feedback", response_class=HTMLResponse)
 def give_feedback(
-    page: PageDep, ref: RefPath, searcher: SearcherDep, csrf: Annotated[str, Form()], body: NoteText = ""
+    page: PageDep, ref: RefPath, searcher: SearcherDep, csrf: CsrfField = "", body: NoteText = ""
 ) -> Response:
     """Collegial feedback on a practice."""
     page.check_csrf(csrf)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SESSION_COOKIE, AccountDep, RuntimeDep, SessionDep
 from api.ratelimit import client_key
+from api.web.page import CsrfField
 from api.web.templating import templates
 from api.web.texts import t
 from services import auth
@@ -56,7 +57,7 @@ def sign_in(
     runtime: RuntimeDep,
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=1000)],
-    csrf: Annotated[str, Form(max_length=100)],
+    csrf: CsrfField = "",
     volgende: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     auth.require_csrf(request.cookies.get(CSRF_COOKIE), csrf)
@@ -85,7 +86,7 @@ def sign_in(
 
 
 @router.post("/uitloggen")
-def sign_out(request: Request, session: SessionDep, csrf: Annotated[str, Form(max_length=100)]) -> Response:
+def sign_out(request: Request, session: SessionDep, csrf: CsrfField = "") -> Response:
     auth.require_csrf(getattr(request.state, "csrf_token", None) or _session_csrf(request, session), csrf)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:

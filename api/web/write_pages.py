@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import SearcherDep
 from api.routers.common import RefPath
 from api.web.forms import domain_errors, parse
-from api.web.page import Page, PageDep, done
+from api.web.page import CsrfField, Page, PageDep, done
 from core.errors import PraktijkbankError, PreconditionFailed
 from core.vocab import SECTION_NAMES, RecognitionLevel, Status, Theme
 from schemas.practices import PracticeCreate, PracticeUpdate
@@ -155,7 +155,7 @@ def _edit(page: Page, searcher: SearcherDep, typed: dict[str, Any], ref: str) ->
 
 
 @router.post("/praktijken/{ref}/aanbieden", response_class=HTMLResponse)
-def submit(page: PageDep, ref: RefPath, csrf: Annotated[str, Form()]) -> Response:
+def submit(page: PageDep, ref: RefPath, csrf: CsrfField = "") -> Response:
     """Offer a draft for review by its community."""
     page.check_csrf(csrf)
     practice = practice_service.find(page.session, ref, page.policy)
@@ -175,9 +175,9 @@ def review_page(page: PageDep) -> HTMLResponse:
 def decide(
     page: PageDep,
     ref: RefPath,
-    csrf: Annotated[str, Form()],
     version: Annotated[int, Form()],
     action: Annotated[str, Form(pattern="^(publish|send_back)$")],
+    csrf: CsrfField = "",
     level: Annotated[RecognitionLevel, Form()] = RecognitionLevel.PRAKTIJKVOORBEELD,
     comment: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:

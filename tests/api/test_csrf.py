@@ -155,19 +155,6 @@ def test_the_table_lists_every_page_form(kring: Kring) -> None:
     assert page_forms(kring.app) == set(FORMS)
 
 
-# Forms whose route declares the token a required form field: one sent without it is refused by validation before
-# the route looks (a 422 "invalid" page; nothing stored), not by the 403 page that says the form expired. The fix
-# belongs in api/web (the field defaulting to ""); a fixed route fails here until it is taken out of this list.
-MISSING_TOKEN_IS_422 = set(FORMS) - {
-    "/praktijken/nieuw",
-    "/praktijken/{ref}/bewerken",
-    "/meldingen/alles-gelezen",
-    "/meldingen/{notification_id}/gelezen",
-    "/volgen",
-    "/niet-meer-volgen",
-}
-
-
 @dataclass
 class FormCase:
     browser: TestClient  # signed in on the sign-in page (the curator), or anonymous for the sign-in form itself
@@ -214,15 +201,7 @@ def test_a_page_form_with_a_wrong_csrf_token_is_refused_and_with_its_own_accepte
     assert accepted.status_code in (200, 303), f"{case.url}: {accepted.status_code} {accepted.text[:500]}"
 
 
-@pytest.mark.parametrize(
-    "route",
-    [
-        pytest.param(route, marks=pytest.mark.xfail(strict=True, reason="422 before the route checks the token"))
-        if route in MISSING_TOKEN_IS_422
-        else route
-        for route in sorted(FORMS)
-    ],
-)
+@pytest.mark.parametrize("route", sorted(FORMS))
 def test_a_page_form_without_a_csrf_token_is_refused(kring: Kring, route: str) -> None:
     _assert_refused(kring, _form_case(kring, route), {"no field": {}, "empty": {"csrf": ""}})
 
