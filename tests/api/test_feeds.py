@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import feedparser
+import feedparser  # type: ignore[import-untyped]
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
@@ -29,7 +29,7 @@ PASSWORD = "feeds-wachtwoord-lang-genoeg"
 XSS_TITLE = '<script>alert("feed")</script> & <b>vet</b> "aanhalingstekens"'
 
 # kind -> (practice overrides, the made-up word only it holds)
-PRACTICES = {
+PRACTICES: dict[str, tuple[dict[str, Any], str]] = {
     "public": ({"themes": ["wmo"]}, "zonnebloem"),
     "public_kring": ({"themes": ["jeugd"], "community": "kring-noord"}, "dakpannetje"),
     "internal": ({"visibility": "internal"}, "kwartelkoning"),
@@ -41,7 +41,7 @@ PRACTICES = {
     "xss": ({"title": XSS_TITLE}, "vuurvliegje"),
 }
 # kind -> (question overrides, the made-up word only it holds); asked by the member of Kring Noord where they may
-QUESTIONS = {
+QUESTIONS: dict[str, tuple[dict[str, Any], str]] = {
     "public": ({"visibility": "public", "themes": ["schuldhulp"]}, "zeepbel"),
     "internal": ({"visibility": "internal"}, "kikkerdril"),
     "community": ({"visibility": "community", "community": "kring-noord"}, "paddenstoel"),
