@@ -100,6 +100,11 @@ class QuestionCreate(InputSchema):
     visibility: Visibility = Visibility.PUBLIC
     community: Slug | None = None
     themes: list[Theme] = Field(default_factory=list, max_length=11)
+    share_text: bool = Field(
+        default=False,
+        description="Let a mail to a colleague the question is routed to (by what they know) carry its text; by "
+        "default such a mail carries only the title and a link, as a case can hold a citizen's details.",
+    )
 
 
 class AnswerCreate(InputSchema):

@@ -104,6 +104,7 @@ def ask_question(session: Session, data: QuestionCreate, policy: AccessPolicy) -
         visibility=data.visibility.value,
         community_id=community.id if community else None,
         themes=[t.value for t in data.themes],
+        share_text=data.share_text,
         answers=[],
     )
     session.add(question)

@@ -66,14 +66,13 @@ def post_question(
     title: Text = "",
     visibility: Annotated[str, Form(max_length=20)] = "internal",
     community: Annotated[str, Form(max_length=120)] = "",
+    share_text: Annotated[bool, Form()] = False,
 ) -> Response:
     """Put the question to the network."""
     page.check_csrf(csrf)
-    typed = {"title": title, "visibility": visibility, "community": community}
-    data, errors = parse(
-        QuestionCreate,
-        {"title": title.strip(), "body": body.strip(), "visibility": visibility, "community": community or None},
-    )
+    typed = {"title": title, "visibility": visibility, "community": community, "share_text": "1" if share_text else ""}
+    fields = {"title": title.strip(), "body": body.strip(), "visibility": visibility, "community": community or None}
+    data, errors = parse(QuestionCreate, {**fields, "share_text": share_text})
     if data is not None:
         try:
             question = service.ask_question(page.session, data, page.policy)

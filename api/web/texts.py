@@ -162,6 +162,9 @@ NL: dict[str, str] = {
     "ask.visibility.internal": "Iedereen die is ingelogd",
     "ask.visibility.community": "Alleen mijn gemeenschap",
     "ask.community": "Gemeenschap",
+    "ask.share_text": "Collega's die bij deze vraag passen, mogen de tekst van mijn vraag per mail krijgen",
+    "ask.share_text_hint": "Zonder dit vinkje krijgen zij per mail alleen de titel en een link. Laat het uit als je "
+    "vraag gegevens van een inwoner bevat.",
     "ask.post_button": "Stel deze vraag aan het netwerk",
     "ask.sign_in": "Log in om je vraag aan het netwerk te stellen.",
     "questions.title": "Vragen aan het netwerk",
