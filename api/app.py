@@ -28,10 +28,12 @@ from api.routers import (
     search,
     webhooks,
 )
+from api.routers import mail as mail_api
 from api.web import errors as web_errors
 from api.web import (
     feed_pages,
     feeds,
+    mail_pages,
     outreach_pages,
     people_pages,
     practice_pages,
@@ -122,6 +124,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     # network before practices: its /practices/similar-check must win over /practices/{ref}
     for module in (network, practices, search, directory, accounts, feed_tokens, outreach, admin, webhooks, health):
         api.include_router(module.router)
+    api.include_router(mail_api.router)
     app.include_router(api, dependencies=credentials)
     app.include_router(metrics.router)
     # /healthz and /readyz at the root too, for probes: the same operations, documented once (under /api/v1)
@@ -130,6 +133,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     for pages in (search_pages, write_pages, practice_pages, question_pages, people_pages, outreach_pages, feed_pages):
         # write_pages before practice_pages: /praktijken/nieuw is not a {ref}
         app.include_router(pages.router, dependencies=[*credentials, Depends(limit_form_writes)])
+    # mail choices, and the unsubscribe link a mail program posts to without signing in (the link is signed)
+    app.include_router(mail_pages.router, dependencies=[*credentials, Depends(limit_form_writes)])
     app.include_router(signin.router, dependencies=credentials)  # failed sign-ins have their own limit
     app.include_router(feeds.router)  # read as nobody in particular, or as a feed token's person: no credentials
     check_operation_ids(app)

@@ -377,5 +377,29 @@ def users_demo(data_dir: Path | None) -> None:
         click.echo(line)
 
 
+@cli.group(cls=Cli)
+def mail() -> None:
+    """Mail: test the server settings."""
+
+
+@mail.command("test")
+@click.argument("address")
+@data_dir_option
+def mail_test(address: str, data_dir: Path | None) -> None:
+    """Send a test mail to ADDRESS now (not through the outbox), or say what is missing or wrong."""
+    from services.mail import check, waiting
+
+    settings = _settings(data_dir)
+    try:
+        server = check.send_test(settings, address)
+    except check.MailCheckFailed as exc:
+        problem = str(exc)
+        if check.missing(settings):
+            with _database(data_dir) as database, database.unit_of_work() as session:
+                problem += f"; {waiting(session)} mails wait in the outbox"
+        raise click.ClickException(problem) from None
+    click.echo(f"sent a test mail to {address} through {server}")
+
+
 def main() -> None:
     cli()

@@ -63,12 +63,12 @@ class Generation:
     cross: Embedder | None = None  # the second model of a two-model index (``cross_model``)
 
 
-def job_handlers() -> dict[str, Handler]:
-    """What the job runner does with each kind of job."""
-    from services import events, webhook_delivery
+def job_handlers(settings: Settings | None = None) -> dict[str, Handler]:
+    """What the job runner does with each kind of job (mail only when ``settings`` name a server and a sender)."""
+    from services import events, mail, webhook_delivery
     from storage.repositories.webhooks import DELIVERY_JOB
 
-    return {events.EVENT_JOB: events.fan_out, DELIVERY_JOB: webhook_delivery.deliver}
+    return {events.EVENT_JOB: events.fan_out, DELIVERY_JOB: webhook_delivery.deliver, **mail.handlers(settings)}
 
 
 class Runtime:
@@ -85,7 +85,7 @@ class Runtime:
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
         self._retiring: list[tuple[Generation, threading.Timer]] = []
-        self.jobs = JobRunner(database.sessions, lambda: self.searcher, job_handlers(), settings=settings)
+        self.jobs = JobRunner(database.sessions, lambda: self.searcher, job_handlers(settings), settings=settings)
 
     @classmethod
     def build(
@@ -192,6 +192,10 @@ class Runtime:
     def start_worker(self) -> None:
         """Index in the background, and follow the live pointer to a rebuilt index."""
         self.live.worker.start(self.settings.worker_poll_seconds)
+        from services import mail
+
+        with unit_of_work(self.sessions) as session:
+            mail.start(session, self.settings)  # the hourly digest schedule
         self.jobs.start(self.settings.worker_poll_seconds)
         self.background = True
         self._follower = threading.Thread(target=self._follow_loop, name="index-follower", daemon=True)

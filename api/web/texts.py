@@ -208,6 +208,26 @@ NL: dict[str, str] = {
     "mine.questions": "Mijn vragen",
     "mine.could_answer": "Vragen die jij misschien kunt beantwoorden",
     "mine.none": "Nog niets.",
+    # mail: the choices per kind of notification, and the unsubscribe link of a mail
+    "mailprefs.title": "Mail over meldingen",
+    "mailprefs.lead": "Kies per soort melding of je er mail over krijgt: direct, in een overzicht per dag of per week, "
+    "of nooit. Alles blijft ook onder Meldingen staan.",
+    "mailprefs.legend": "Mail mij over",
+    "mailprefs.default": "Standaard: {frequency}.",
+    "mailprefs.save": "Keuzes opslaan",
+    "mailprefs.digest_time": "Een overzicht komt 's ochtends rond 7 uur, het wekelijkse op maandag. Staat er niets "
+    "nieuws in, dan krijg je het niet.",
+    "mailprefs.privacy": "Een vraag die bij jouw werk past, krijg je alleen als titel met een link: een casus kan "
+    "gegevens van een inwoner bevatten. Alleen als de vrager dat koos, staat de tekst in de mail.",
+    "mailprefs.not_configured": "Deze Praktijkbank verstuurt nog geen mail. Je keuzes gelden zodra dat wel zo is.",
+    "unsubscribe.title": "Afmelden voor mail",
+    "unsubscribe.lead": "Wil je geen mail meer krijgen over {what}?",
+    "unsubscribe.hint": "Je meldingen blijven in Praktijkbank staan. Je kunt je keuze altijd weer veranderen bij je "
+    "mailinstellingen.",
+    "unsubscribe.button": "Ja, meld mij af",
+    "unsubscribe.done_title": "Je bent afgemeld",
+    "unsubscribe.done": "Je krijgt geen mail meer over {what}.",
+    "unsubscribe.settings": "Naar je mailinstellingen",
     "tokens.title": "API-sleutels",
     "tokens.lead": "Met een persoonlijke sleutel kan een ander programma namens jou de API gebruiken.",
     "tokens.name": "Naam van de sleutel",
@@ -367,6 +387,7 @@ NL: dict[str, str] = {
     "notice.token_revoked": "Sleutel ingetrokken.",
     "notice.feed_revoked": "Feedadres ingetrokken.",
     "notice.signed_out": "Je bent uitgelogd.",
+    "notice.mail_preferences_saved": "Je keuzes voor mail zijn opgeslagen.",
     "notice.followed": "Je volgt dit nu. Nieuws erover komt bij je meldingen.",
     "notice.unfollowed": "Je volgt dit niet meer.",
     "notice.notification_read": "Gemarkeerd als gelezen.",

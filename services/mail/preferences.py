@@ -10,11 +10,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from core.vocab import MailFrequency, NotificationKind
-from storage.models import MailPreference
+from schemas.mail import MailPreferences, MailPreferencesUpdate
+from storage.models import MailPreference, Notification
 
 DEFAULTS: dict[NotificationKind, MailFrequency] = {
     NotificationKind.ANSWER: MailFrequency.DIRECT,  # an answer to my question: I am waiting for it
@@ -36,14 +37,15 @@ def of(session: Session, person_id: uuid.UUID) -> dict[NotificationKind, MailFre
     return {**DEFAULTS, **{NotificationKind(r.kind): MailFrequency(r.frequency) for r in rows}}
 
 
-def of_many(session: Session, person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[NotificationKind, MailFrequency]]:
-    """``of`` for many people in one query (the digest schedule)."""
-    chosen: dict[uuid.UUID, dict[NotificationKind, MailFrequency]] = {p: dict(DEFAULTS) for p in person_ids}
-    if chosen:
-        rows = session.scalars(select(MailPreference).where(MailPreference.person_id.in_(list(chosen))))
-        for row in rows:
-            chosen[row.person_id][NotificationKind(row.kind)] = MailFrequency(row.frequency)
-    return chosen
+def effective() -> ColumnElement[str]:
+    """``of`` as SQL, for a notification's person and kind: their choice, or the default (digests select by it)."""
+    chosen = (
+        select(MailPreference.frequency)
+        .where(MailPreference.person_id == Notification.person_id, MailPreference.kind == Notification.kind)
+        .scalar_subquery()
+    )
+    defaults = {k.value: f.value for k, f in DEFAULTS.items()}
+    return func.coalesce(chosen, case(defaults, value=Notification.kind, else_=MailFrequency.NEVER.value))
 
 
 def frequency(session: Session, person_id: uuid.UUID, kind: NotificationKind) -> MailFrequency:
@@ -77,3 +79,12 @@ def set_frequency(
         else:
             session.add(MailPreference(person_id=person_id, kind=kind.value, frequency=chosen.value))
     session.flush()
+
+
+def read(session: Session, person_id: uuid.UUID) -> MailPreferences:
+    """The person's choices for every kind, beside the defaults (``GET /me/mail-preferences``, the page)."""
+    return MailPreferences(preferences=of(session, person_id), defaults=DEFAULTS)
+
+
+def update(session: Session, person_id: uuid.UUID, data: MailPreferencesUpdate) -> MailPreferences:
+    return MailPreferences(preferences=replace(session, person_id, data.preferences), defaults=DEFAULTS)

@@ -502,6 +502,19 @@ def _webhook_refused(method: str, suffix: str = "", body: dict | None = None) ->
     return probe
 
 
+def _unsubscribe_forged(method: str) -> Probe:
+    """An unsubscribe link this service did not sign (or signed for someone else's scope) is not found, for
+    anyone: the page it shows for a real one is tested in tests/api/test_mail_pages.py."""
+
+    def probe(w: World, role: str) -> Iterator[tuple[httpx2.Response, tuple[str, ...]]]:
+        for token in (f"{uuid.uuid4().hex}.answer.{'A' * 43}", "vals"):
+            response = w.client.request(method, f"/afmelden/{token}", headers=w.as_role(role))
+            assert response.status_code == 404, (role, response.status_code, response.text)
+            yield response, ()
+
+    return probe
+
+
 def _page_slugs(path: str) -> Callable[[World], list[str]]:
     return lambda w: _slugs(w, path)
 
@@ -657,6 +670,12 @@ SWEEP: dict[str, Probe] = {
     "POST /vragen": _page_form_refused("/vragen"),
     "POST /vragen/{question_id}/accepteren": _page_form_refused("/vragen/{ref}/accepteren", question_refs),
     "POST /vragen/{question_id}/antwoorden": _page_form_refused("/vragen/{ref}/antwoorden", question_refs),
+    "GET /api/v1/me/mail-preferences": _fetch("/api/v1/me/mail-preferences"),
+    "PUT /api/v1/me/mail-preferences": _anonymous_write("PUT", "/api/v1/me/mail-preferences", {"preferences": {}}),
+    "GET /mijn/meldingen-instellingen": _fetch("/mijn/meldingen-instellingen"),
+    "POST /mijn/meldingen-instellingen": _page_form_refused("/mijn/meldingen-instellingen"),
+    "GET /afmelden/{token}": _unsubscribe_forged("GET"),
+    "POST /afmelden/{token}": _unsubscribe_forged("POST"),
 }
 # Routes the sweep leaves out, with the reason. Empty today: keep it that way where you can.
 EXEMPT: dict[str, str] = {}
