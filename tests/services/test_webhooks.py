@@ -8,12 +8,13 @@ import socket
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, select, update
 
-from services import webhook_delivery
+from services import webhook_delivery, webhook_targets
 from services.runtime import Runtime
 from storage.base import utcnow
 from storage.database import unit_of_work
@@ -370,3 +371,32 @@ def test_a_test_delivery_and_a_new_secret(world: World, receiver: Receiver) -> N
     world.client.post(f"/api/v1/webhooks/{hook['id']}/test", headers=world.bearer("admin"))
     settle(world)
     assert receiver.at("/proef")[2].verified
+
+
+def test_retry_after_in_seconds_or_as_a_date_within_bounds() -> None:
+    now = utcnow().replace(microsecond=0)
+    assert webhook_delivery.retry_after("120", now) == timedelta(seconds=120)
+    assert webhook_delivery.retry_after(format_datetime(now + timedelta(minutes=3), usegmt=True), now) == timedelta(
+        minutes=3
+    )
+    assert webhook_delivery.retry_after("0", now) == timedelta(seconds=1)
+    assert webhook_delivery.retry_after(str(7 * 24 * 3600), now) == webhook_delivery.LONGEST_WAIT
+    assert webhook_delivery.retry_after("morgen", now) is None and webhook_delivery.retry_after(None, now) is None
+
+
+def test_an_https_delivery_goes_to_the_checked_address_with_the_registered_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def resolver(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        assert host == "ontvanger.example.nl"
+        return [
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("2a00:1450:4001::1", port, 0, 0)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port)),
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    target = webhook_targets.pin("https://ontvanger.example.nl:8443/hooks?bron=pb", allow_private=False)
+    assert target.url == "https://[2a00:1450:4001::1]:8443/hooks?bron=pb"
+    assert (target.host, target.server_name) == ("ontvanger.example.nl:8443", "ontvanger.example.nl")
+    with pytest.raises(webhook_targets.Refused, match="loopback"):
+        webhook_targets.pin("https://[::ffff:127.0.0.1]/x", allow_private=False)
