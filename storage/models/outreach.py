@@ -104,7 +104,7 @@ class Webhook(Base):
     allow_private: Mapped[bool] = mapped_column(default=False)  # loopback and private addresses (an admin's choice)
     active: Mapped[bool] = mapped_column(default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(300))
-    failures: Mapped[int] = mapped_column(Integer, default=0)  # deliveries failed in a row
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # delivery attempts failed in a row; a success resets it
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_delivery_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
