@@ -106,18 +106,8 @@ def _skip(context: JobContext, job: Job) -> str | None:
     return None
 
 
-def deliver(context: JobContext, job: Job) -> str:
-    if (skipped := _skip(context, job)) is not None:
-        logger.info("webhook delivery %s %s", job.id, skipped)
-        return skipped
-    hook = repo.get(context.session, uuid.UUID(job.payload["webhook_id"]))
-    assert hook is not None  # _skip said so
-    try:
-        target = webhook_targets.pin(hook.url, allow_private=hook.allow_private)
-    except webhook_targets.Refused as exc:
-        raise GiveUp(f"refused: {exc}", record=_recorder(hook.id, job.id, None, ok=False)) from None
-    message_id = str(job.payload["message_id"])
-    body = json.dumps(job.payload["body"], separators=(",", ":"), ensure_ascii=False).encode()
+def _post(target: webhook_targets.Target, message_id: str, body: bytes, secret: str) -> httpx.Response:
+    """One signed attempt; the answer's body is not read."""
     now = utcnow()
     headers = {
         "Host": target.host,
@@ -125,15 +115,29 @@ def deliver(context: JobContext, job: Job) -> str:
         "User-Agent": USER_AGENT,
         "webhook-id": message_id,
         "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": Signer(hook.secret).sign(message_id, now, body),
+        "webhook-signature": Signer(secret).sign(message_id, now, body),
     }
     extensions = {"sni_hostname": target.server_name} if target.server_name else {}
+    with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False) as client:
+        request = client.build_request("POST", target.url, content=body, headers=headers, extensions=extensions)
+        response = client.send(request, stream=True)
+        response.close()
+    return response
+
+
+def deliver(context: JobContext, job: Job) -> str:
+    """The handler: skip what may no longer go out, check the address, post, and judge the answer."""
+    if (skipped := _skip(context, job)) is not None:
+        logger.info("webhook delivery %s %s", job.id, skipped)
+        return skipped
+    hook = repo.get(context.session, uuid.UUID(job.payload["webhook_id"]))
+    assert hook is not None  # _skip said so
+    body = json.dumps(job.payload["body"], separators=(",", ":"), ensure_ascii=False).encode()
+    sent_at = utcnow()
     try:
-        with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False) as client:
-            request = client.build_request("POST", target.url, content=body, headers=headers, extensions=extensions)
-            response = client.send(request, stream=True)  # the answer's body is not read
-            response.close()
-    except httpx.InvalidURL as exc:
+        target = webhook_targets.pin(hook.url, allow_private=hook.allow_private)
+        response = _post(target, str(job.payload["message_id"]), body, hook.secret)
+    except (webhook_targets.Refused, httpx.InvalidURL) as exc:
         raise GiveUp(f"refused: {exc}", record=_recorder(hook.id, job.id, None, ok=False)) from None
     except httpx.TimeoutException:
         raise _failed(hook, job, None, f"no answer within {TIMEOUT_SECONDS:g} s") from None
@@ -149,5 +153,5 @@ def deliver(context: JobContext, job: Job) -> str:
         raise GiveUp(f"{reason}: the receiver is gone; the webhook is disabled", record=record)
     if response.is_redirect:
         reason += f" to {response.headers.get('location', '?')} (redirects are not followed)"
-    after = retry_after(response.headers.get("retry-after"), now) if status in (429, 503) else None
+    after = retry_after(response.headers.get("retry-after"), sent_at) if status in (429, 503) else None
     raise _failed(hook, job, status, reason, after)
