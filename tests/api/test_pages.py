@@ -345,7 +345,7 @@ def test_every_page_type_renders_signed_out_and_in(site: Site) -> None:
     member = site.signed_in("auteur@test.nl")
     # A member of Kring A may edit the kring's practice, not one of nobody's circle (a 403 page).
     editable = f"/praktijken/{site.practices['community']['slug']}/bewerken"
-    for path in [*paths[:-2], "/mijn", "/mijn/sleutels", "/praktijken/nieuw", editable]:
+    for path in [*paths[:-2], "/mijn", "/mijn/sleutels", "/mijn/feed", "/praktijken/nieuw", editable]:
         # Signed in, the sign-in page may send the person on (303); every other page renders.
         expected = (200, 303) if path == "/inloggen" else (200,)
         assert member.get(path).status_code in expected, path
