@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 PROBLEM_BASE = "https://praktijkbank.nl/problems/"
 PROBLEM_JSON = "application/problem+json"
 API_PREFIX = "/api/v1"
-MACHINE_PATHS = (f"{API_PREFIX}/", "/healthz", "/readyz", "/metrics")  # read by programs, not by people
+MACHINE_PATHS = (f"{API_PREFIX}/", "/healthz", "/readyz", "/metrics", "/feeds/")  # read by programs (feed readers)
 PageRenderer = Callable[[Request, int, Exception | None], Response]
 
 

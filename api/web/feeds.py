@@ -1,7 +1,7 @@
 """Atom feeds: new public practices (all, per theme, per community), open questions, and one's personal feed.
 
-Documented in the OpenAPI document as ``application/atom+xml``. A missing feed is the site's 404 page (feed readers
-read the status; a person who follows a feed link reads the page). Every answer carries an ETag and, when it has
+Documented in the OpenAPI document as ``application/atom+xml``. Feed readers are programs: a missing feed is a
+problem+json 404, as on the API (``api.errors.MACHINE_PATHS``). Every answer carries an ETag and, when it has
 entries, a Last-Modified, so a reader that polls gets a 304 until something changes.
 """
 
@@ -17,6 +17,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from api.deps import SessionDep
+from api.errors import ERROR_RESPONSES
 from api.links import personal_feed_url, public_base
 from api.routers.common import SlugPath
 from api.web import atom
@@ -34,13 +35,13 @@ class AtomResponse(Response):
 
 
 FEED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **{status: ERROR_RESPONSES[status] for status in (404, 422, 500)},
     200: {
         "description": "An Atom feed (RFC 4287) of at most 50 entries, the newest first.",
         "content": {atom.ATOM_TYPE: {"schema": {"type": "string"}}},
     },
     304: {"description": "Nothing changed since the ETag sent in If-None-Match (or the time in If-Modified-Since)."},
 }
-MISSING: dict[int | str, dict[str, Any]] = {404: {"description": "No such feed (a Dutch HTML page)."}}
 
 
 @router.get("/praktijken.atom", response_class=AtomResponse, responses=FEED_RESPONSES)
@@ -49,7 +50,7 @@ def practices_feed(request: Request, session: SessionDep) -> Response:
     return _answer(request, feeds.practices(session), key="praktijken", title=t("feeds.practices"), page="/")
 
 
-@router.get("/thema/{theme}.atom", response_class=AtomResponse, responses=FEED_RESPONSES | MISSING)
+@router.get("/thema/{theme}.atom", response_class=AtomResponse, responses=FEED_RESPONSES)
 def theme_feed(request: Request, session: SessionDep, theme: Annotated[str, Path(max_length=40)]) -> Response:
     """Newly published public practices of one theme (`wmo`, `jeugd`, ...)."""
     feed = feeds.theme_practices(session, theme)
@@ -58,7 +59,7 @@ def theme_feed(request: Request, session: SessionDep, theme: Annotated[str, Path
     return _answer(request, feed, key=f"thema/{theme}", title=t("feeds.theme", theme=name), page=page)
 
 
-@router.get("/gemeenschappen/{slug}.atom", response_class=AtomResponse, responses=FEED_RESPONSES | MISSING)
+@router.get("/gemeenschappen/{slug}.atom", response_class=AtomResponse, responses=FEED_RESPONSES)
 def community_feed(request: Request, session: SessionDep, slug: SlugPath) -> Response:
     """Newly published public practices of one learning community."""
     feed = feeds.community_practices(session, slug)
@@ -73,7 +74,7 @@ def questions_feed(request: Request, session: SessionDep) -> Response:
     return _answer(request, feed, key="vragen", title=t("feeds.questions"), page="/vragen?open=true")
 
 
-@router.get("/persoonlijk.atom", response_class=AtomResponse, responses=FEED_RESPONSES | MISSING)
+@router.get("/persoonlijk.atom", response_class=AtomResponse, responses=FEED_RESPONSES)
 def personal_feed(
     request: Request,
     session: SessionDep,

@@ -263,7 +263,16 @@ def test_the_questions_feed_holds_open_public_questions_as_titles_and_links(worl
 )  # fmt: skip
 def test_a_feed_that_does_not_exist_is_a_404(world: Feeds, path: str) -> None:
     response = world.client.get(path)
-    assert response.status_code == 404 and "text/html" in response.headers["content-type"]
+    # Feed readers are programs: the answer is problem+json, as on the API.
+    assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 404
+
+
+@pytest.mark.parametrize("path", ["/feeds/gemeenschappen/Kring_Noord.atom", "/feeds/thema/" + "w" * 41 + ".atom"])
+def test_a_malformed_feed_address_is_a_422_problem(world: Feeds, path: str) -> None:
+    response = world.client.get(path)
+    assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["field"] in ("slug", "theme")
 
 
 def test_feeds_follow_the_public_url_when_set(world: Feeds, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -377,7 +386,9 @@ def test_feeds_are_documented_as_atom_and_the_token_routes_as_json(world: Feeds)
     paths = world.client.get("/api/v1/openapi.json").json()["paths"]
     for path in ("/feeds/praktijken.atom", "/feeds/thema/{theme}.atom", "/feeds/gemeenschappen/{slug}.atom",
                  "/feeds/vragen.atom", "/feeds/persoonlijk.atom"):  # fmt: skip
-        assert list(paths[path]["get"]["responses"]["200"]["content"]) == ["application/atom+xml"], path
+        responses = paths[path]["get"]["responses"]
+        assert list(responses["200"]["content"]) == ["application/atom+xml"], path
+        assert list(responses["404"]["content"]) == ["application/problem+json"], path
     assert {"get", "post"} <= set(paths["/api/v1/me/feed-tokens"])
     assert "delete" in paths["/api/v1/me/feed-tokens/{token_id}"]
     created = paths["/api/v1/me/feed-tokens"]["post"]["responses"]["201"]["content"]["application/json"]
