@@ -125,10 +125,10 @@ def _of_practice(session: Session, event: Event, practice: Practice) -> list[Rec
         case EventKind.PRACTICE_SENT_BACK:
             return each(authors, NotificationKind.SENT_BACK, revision)
         case EventKind.PRACTICE_PUBLISHED:
+            # An import (no actor: the operator's seed or restore) published nothing anyone did: no news to authors.
+            published = each(authors, NotificationKind.PUBLISHED, revision) if event.actor_id else []
             followers = follows.followers(session, practice_targets(practice))
-            return each(authors, NotificationKind.PUBLISHED, revision) + each(
-                followers, NotificationKind.FOLLOWED, revision
-            )
+            return published + each(followers, NotificationKind.FOLLOWED, revision)
         case EventKind.PRACTICE_SUBMITTED if practice.community_id is not None:
             reviewers = directory.members_with_roles(session, practice.community_id, REVIEWERS)
             return each(reviewers, NotificationKind.REVIEW, revision)

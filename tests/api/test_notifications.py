@@ -11,7 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from schemas.practices import PracticeCreate
 from services import audience, notifications
+from services import practices as practice_service
+from services.access import SYSTEM, AccessPolicy
 from services.events import Event
 from services.jobs import JobContext
 from services.runtime import Runtime
@@ -253,6 +256,17 @@ def test_a_practice_offered_for_review_outside_a_community_tells_nobody(world: W
     with unit_of_work(world.runtime.sessions) as session:
         keys = session.scalars(select(Notification.key).where(Notification.subject_id == uuid.UUID(practice["id"])))
         assert list(keys) == []
+
+
+def test_an_import_tells_the_followers_but_not_the_authors_that_it_was_published(world: World) -> None:
+    follow(world, "follower", "theme", "participatie")
+    body = practice_body(slug="ingelezen-werkwijze", title="Een ingelezen werkwijze", themes=["participatie"],
+                         authors=["erik-expert"])  # fmt: skip
+    with unit_of_work(world.runtime.sessions) as session:  # as `praktijkbank import` and the seed do
+        practice = practice_service.create(session, PracticeCreate(**body), policy=AccessPolicy(SYSTEM))
+        key = f"published:{practice.id}:{practice.version}"
+    settle(world)
+    assert told(world, key) == [("fien-volger", "followed")]
 
 
 def test_a_new_version_tells_the_practices_followers(world: World) -> None:
