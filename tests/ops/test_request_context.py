@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import logging
 import threading
@@ -26,6 +27,7 @@ def broken_app(app: FastAPI) -> FastAPI:
         raise RuntimeError("the disk caught fire")
 
     app.add_api_route("/api/v1/test-only/broken", broken)
+    app.add_api_route("/test-only/kapot", broken, include_in_schema=False)  # a page: the Dutch 500 page
     return app
 
 
@@ -64,6 +66,54 @@ def test_an_unexpected_error_is_one_problem_500_and_the_connection_stays_usable(
         assert again.status == 200 and json.loads(again.read()) == {"status": "ok"}
         assert connection.sock is socket_before
     connection.close()
+
+
+@pytest.fixture
+def service_log() -> Iterator[io.StringIO]:
+    """The service's log as ``serve`` writes it (core.logging.configure): JSON lines, each with its request id."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(structured.RequestIdFilter())
+    handler.setFormatter(structured.JsonFormatter())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+@pytest.mark.parametrize("where", ["api", "page"])
+def test_an_unexpected_error_leaves_its_traceback_in_the_log_under_the_request_id(
+    broken_app: FastAPI, service_log: io.StringIO, where: str
+) -> None:
+    """The README's promise: the client gets a 500 with an id and no detail; the log has the traceback under it."""
+    path = "/api/v1/test-only/broken" if where == "api" else "/test-only/kapot"
+    with TestClient(broken_app, raise_server_exceptions=False) as client:
+        response = client.get(path)
+    assert response.status_code == 500
+    rid = response.headers["x-request-id"]
+    assert len(rid) == 32  # made by the service: the client sent none
+    if where == "api":
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["request_id"] == rid
+    else:
+        assert response.headers["content-type"].startswith("text/html") and "Er ging iets mis" in response.text
+    for detail in ("Traceback", "RuntimeError", "the disk caught fire", "test_request_context.py"):
+        assert detail not in response.text, detail  # the cause goes to the log, not to the client
+
+    lines = [json.loads(line) for line in service_log.getvalue().splitlines()]
+    mine = [line for line in lines if line.get("request_id") == rid]
+    errors = [line for line in mine if line["level"] == "error"]
+    assert len(errors) == 1, mine
+    traceback = errors[0].get("exception", "")
+    assert traceback.startswith("Traceback (most recent call last):"), errors[0]
+    assert "RuntimeError: the disk caught fire" in traceback and "in broken" in traceback
+    assert any(line["logger"] == "praktijkbank.access" and line.get("status") == 500 for line in mine), mine
+    assert all(line.get("request_id") != rid for line in lines if line not in mine)
 
 
 def test_every_response_and_problem_carries_a_request_id(anon: TestClient) -> None:
