@@ -15,9 +15,11 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from cli.main import cli
+from core.vocab import FollowKind, NotificationKind
+from schemas.outreach import FollowCreate
 from schemas.practices import PracticeUpdate
 from schemas.webhooks import WebhookCreate
-from services import auth, backup, webhooks
+from services import auth, backup, follows, notifications, webhooks
 from services import practices as practice_service
 from services.access import SYSTEM, AccessPolicy
 from services.network_seed import import_network
@@ -59,6 +61,11 @@ def fill(engine: Engine) -> str:
         questions_repo.count_gap(session, date(2026, 11, 1), "schulden", "search")
         hook = WebhookCreate(url="https://ontvanger.example.nl/praktijkbank", events=["practice.published"])
         webhooks.create(session, hook, AccessPolicy(SYSTEM))
+        reading = AccessPolicy(auth.viewer_for(session, reader))
+        follows.follow(session, reading, FollowCreate(kind=FollowKind.PRACTICE, target=practice.slug))
+        notifications.notify(
+            session, reader.person_id, NotificationKind.FOLLOWED, "practice", practice.id, f"updated:{practice.id}:2"
+        )
     return token
 
 
