@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
+import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session
 from cli.main import cli
 from core.vocab import FollowKind, NotificationKind
 from schemas.outreach import FollowCreate
-from schemas.practices import PracticeUpdate
+from schemas.practices import PracticeCreate, PracticeUpdate
 from schemas.webhooks import WebhookCreate
 from services import auth, backup, follows, notifications, webhooks
 from services import practices as practice_service
@@ -30,6 +32,7 @@ from storage.migrate import upgrade
 from storage.models import Account, AuditEntry, IndexTask, Practice, Question
 from storage.repositories import questions as questions_repo
 from tests.conftest import BACKEND, SEED_DIR, PgDatabases, make_database_url
+from tests.factories import practice_body
 
 PASSWORD = "een-lang-wachtwoord-2026"
 
@@ -130,6 +133,11 @@ def test_export_then_import_into_an_empty_instance_restores_every_table(
     target.dispose()
 
 
+def count_practices(engine: Engine) -> int:
+    with Session(engine) as session:
+        return int(session.scalar(select(func.count()).select_from(Practice)) or 0)
+
+
 @pytest.mark.skipif(BACKEND != "sqlite", reason="the online backup copies a SQLite file; PostgreSQL has pg_dump")
 def test_online_backup_while_writes_go_on_gives_a_consistent_copy(tmp_path: Path) -> None:
     url = make_database_url(tmp_path / "db", None)
@@ -139,38 +147,61 @@ def test_online_backup_while_writes_go_on_gives_a_consistent_copy(tmp_path: Path
     sessions = make_session_factory(engine)
     stop = threading.Event()
     written = [0]
+    errors: list[str] = []
 
-    def writer() -> None:  # pairs of audit rows, each pair in one transaction
+    def writer() -> None:  # practices through the service layer, each with a pair of audit rows in its transaction
+        policy = AccessPolicy(SYSTEM)
         while not stop.is_set():
-            with unit_of_work(sessions) as session:
-                n = written[0]
-                for half in ("a", "b"):
-                    session.add(AuditEntry(action="drill", target_type="pair", target_id=f"{n}", detail={"half": half}))
+            n = written[0]
+            try:
+                with unit_of_work(sessions) as session:
+                    body = practice_body(title=f"Geschreven tijdens de kopie {n}")
+                    practice = practice_service.create(session, PracticeCreate(**body), policy=policy)
+                    for half in ("a", "b"):
+                        detail = {"half": half, "n": n}
+                        session.add(
+                            AuditEntry(action="drill", target_type="pair", target_id=str(practice.id), detail=detail)
+                        )
+            except Exception as exc:  # the test fails on it
+                errors.append(f"{type(exc).__name__}: {exc}")
+                return
             written[0] += 1
 
     thread = threading.Thread(target=writer)
     thread.start()
     try:
+        deadline = time.monotonic() + 60
         while written[0] < 20:
-            threading.Event().wait(0.01)
+            assert time.monotonic() < deadline and not errors, errors
+            time.sleep(0.01)
         copy = tmp_path / "copies" / "praktijkbank-copy.sqlite3"
+        before = count_practices(engine)  # committed before the backup starts: the copy must hold them all
         output = run(["backup", str(copy)], {"PRAKTIJKBANK_DATABASE_URL": url, "PRAKTIJKBANK_DATA_DIR": str(tmp_path)})
+        after = count_practices(engine)
         assert "copied" in output
-        during = written[0]
     finally:
         stop.set()
-        thread.join()
-    assert during > 20  # writes went on while the copy was made
+        thread.join(60)
+    assert not errors, errors
+    assert after > before, "no write was committed while the copy was made"
 
     with sqlite3.connect(copy) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        copied = db.execute("SELECT count(*) FROM practices").fetchone()[0]
+        assert before <= copied <= after  # one moment between the start and the end of the backup
+        drilled = set(db.execute("SELECT id FROM practices WHERE title LIKE 'Geschreven tijdens de kopie %'"))
         halves = db.execute(
             "SELECT target_id, count(*) FROM audit_log WHERE action = 'drill' GROUP BY target_id"
         ).fetchall()
-        assert halves and all(n == 2 for _, n in halves)  # no transaction copied in half
-        assert 20 <= len(halves) <= written[0]
-        assert db.execute("SELECT count(*) FROM practices").fetchone()[0] > 50
+        # no transaction copied in half: every written practice with both its audit rows and its first version
+        assert len(drilled) >= 20 and all(n == 2 for _, n in halves)
+        assert {uuid.UUID(target) for target, _ in halves} == {uuid.UUID(str(pid)) for (pid,) in drilled}
+        versions = db.execute(
+            "SELECT count(*) FROM practices p JOIN practice_versions v ON v.practice_id = p.id AND v.version = 1 "
+            "WHERE p.title LIKE 'Geschreven tijdens de kopie %'"
+        ).fetchone()[0]
+        assert versions == len(drilled)
     assert not list(copy.parent.glob("*.partial"))
     refused = run(
         ["backup", str(copy)], {"PRAKTIJKBANK_DATABASE_URL": url, "PRAKTIJKBANK_DATA_DIR": str(tmp_path)}, ok=False
