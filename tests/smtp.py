@@ -1,5 +1,5 @@
 """A real SMTP server on 127.0.0.1 (aiosmtpd) for the mail tests: it keeps what arrives, parsed, and can refuse
-a recipient for good (550) or for now (451)."""
+a recipient or a whole message, for good (5xx) or for now (4xx)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ class Receiver:
     port: int = 0
     received: list[Received] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)  # address -> the reply to its RCPT TO
+    refuse_data: str | None = None  # the reply to a whole message (after its final dot), instead of taking it
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -68,6 +69,8 @@ class Receiver:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse_data:
+            return self.refuse_data
         raw = bytes(envelope.content)
         message = email.message_from_bytes(raw, policy=default_policy)
         with self._lock:

@@ -28,12 +28,15 @@ def _preferences_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    kinds = [(kind.value, texts.KIND_LABELS[kind], preferences.DEFAULTS[kind].value) for kind in texts.KIND_ORDER]
+    groups = [
+        (legend, [(kind.value, texts.KIND_LABELS[kind], preferences.DEFAULTS[kind].value) for kind in kinds])
+        for legend, kinds in texts.GROUPS
+    ]
     frequencies = [(f.value, texts.FREQUENCY_LABELS[f]) for f in MailFrequency]
     return page.render(
         "mail_preferences.html",
         status,
-        kinds=kinds,
+        groups=groups,
         frequencies=frequencies,
         frequency_labels={f.value: label for f, label in texts.FREQUENCY_LABELS.items()},
         chosen=chosen,
@@ -70,7 +73,7 @@ async def save_preferences(request: Request, page: PageDep, runtime: RuntimeDep)
 def unsubscribe_page(page: PageDep, runtime: RuntimeDep, token: Token) -> HTMLResponse:
     """What the link in a mail unsubscribes from, with a button: following the link changes nothing."""
     found = unsubscribe.check(page.session, runtime.settings, token)
-    response = page.render("unsubscribe.html", what=found.what, token=token, done=False)
+    response = page.render("unsubscribe.html", what=found.what, digest=found.digest, token=token, done=False)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the address
     return response
@@ -81,7 +84,7 @@ def unsubscribe_now(page: PageDep, runtime: RuntimeDep, token: Token) -> HTMLRes
     """Unsubscribe (RFC 8058 one-click: a mail program posts `List-Unsubscribe=One-Click` here). The signed link
     is the proof; no sign-in and no CSRF token, so it works from any mail program."""
     found = unsubscribe.confirm(page.session, runtime.settings, token)
-    response = page.render("unsubscribe.html", what=found.what, token=token, done=True)
+    response = page.render("unsubscribe.html", what=found.what, digest=found.digest, token=token, done=True)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -212,7 +212,6 @@ NL: dict[str, str] = {
     "mailprefs.title": "Mail over meldingen",
     "mailprefs.lead": "Kies per soort melding of je er mail over krijgt: direct, in een overzicht per dag of per week, "
     "of nooit. Alles blijft ook onder Meldingen staan.",
-    "mailprefs.legend": "Mail mij over",
     "mailprefs.default": "Standaard: {frequency}.",
     "mailprefs.save": "Keuzes opslaan",
     "mailprefs.digest_time": "Een overzicht komt 's ochtends rond 7 uur, het wekelijkse op maandag. Staat er niets "
@@ -227,6 +226,8 @@ NL: dict[str, str] = {
     "unsubscribe.button": "Ja, meld mij af",
     "unsubscribe.done_title": "Je bent afgemeld",
     "unsubscribe.done": "Je krijgt geen mail meer over {what}.",
+    "unsubscribe.lead_digest": "Wil je {what} niet meer krijgen?",
+    "unsubscribe.done_digest": "Je krijgt {what} niet meer.",
     "unsubscribe.settings": "Naar je mailinstellingen",
     "tokens.title": "API-sleutels",
     "tokens.lead": "Met een persoonlijke sleutel kan een ander programma namens jou de API gebruiken.",

@@ -37,6 +37,7 @@ class Item:
     link_text: str
     text: str | None  # a practice's summary, a shared question's text; None: title and link only
     withheld: bool = False  # a routed question whose text stays in Praktijkbank (the mail says why)
+    specific: bool = False  # the headline says more than the kind's name (a digest, grouped by kind, shows it)
 
 
 @dataclass(frozen=True)
@@ -91,28 +92,20 @@ def items(
     for note in notes:
         kind = NotificationKind(note.kind)
         event = _event_of(note)
+        headline, specific = texts.headline(kind, event)
         if note.subject_kind == "practice" and note.subject_id in practices:
             p = practices[note.subject_id]
             url = f"{base_url}/praktijken/{p.slug}{_anchor(event)}"
-            made.append(
-                Item(
-                    note.id,
-                    kind,
-                    texts.headline(kind, event),
-                    p.title,
-                    url,
-                    texts.t("open_practice"),
-                    _shorten(p.summary),
-                )
-            )
+            summary = _shorten(p.summary)
+            made.append(Item(note.id, kind, headline, p.title, url, texts.t("open_practice"), summary, False, specific))
         elif note.subject_kind == "question" and note.subject_id in questions:
             q = questions[note.subject_id]
             shared = kind is NotificationKind.SUGGESTED_QUESTION and q.share_text
             url = f"{base_url}/vragen/{q.id}{_anchor(event)}"
             text = _shorten(q.body) if shared else None
             withheld = kind is NotificationKind.SUGGESTED_QUESTION and not shared
-            headline = texts.headline(kind, event)
-            made.append(Item(note.id, kind, headline, q.title, url, texts.t("open_question"), text, withheld))
+            link_text = texts.t("open_question")
+            made.append(Item(note.id, kind, headline, q.title, url, link_text, text, withheld, specific))
         else:
             skipped.append(Skipped(note.id, _why_not(session, note)))
     return made, skipped

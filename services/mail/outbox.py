@@ -232,15 +232,23 @@ def deliver(context: JobContext, job: Job, message: EmailMessage) -> str:
     if again:
         logger.warning("%s: an earlier attempt was cut off after handing it over; sending it again", job.key)
 
+    marked = False
+
     def mark() -> None:
-        job.outcome = SENDING
+        nonlocal marked
+        job.outcome, marked = SENDING, True
         context.session.commit()
+
+    def unmark(session: Session) -> None:  # the server answered "no": this attempt delivered nothing
+        found = session.get(Job, job.id)
+        if found is not None and found.outcome == SENDING:
+            found.outcome = None
 
     try:
         with transport.Delivery(server) as delivery:
             delivery.send(message, before_commit=mark)
     except transport.Temporary as exc:
-        raise Retry(str(exc)) from exc
+        raise Retry(str(exc), record=unmark if marked and exc.answered and not again else None) from exc
     except transport.Rejected as exc:
         raise GiveUp(str(exc)) from exc
     return SENT_AGAIN if again else "sent"

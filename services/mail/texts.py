@@ -19,8 +19,16 @@ KIND_LABELS: dict[NotificationKind, str] = {
     NotificationKind.FEEDBACK: "Feedback op mijn praktijk",
     NotificationKind.FOLLOWED: "Nieuws over wat ik volg",
 }
-# The order of the kinds on the page and in a digest: what concerns my own work first.
-KIND_ORDER: tuple[NotificationKind, ...] = tuple(KIND_LABELS)
+# The kinds in groups, as the preferences page shows them; their order is also a digest's: my own work first.
+GROUPS: tuple[tuple[str, tuple[NotificationKind, ...]], ...] = (
+    ("Mijn vragen en antwoorden", (NotificationKind.ANSWER, NotificationKind.ACCEPTED)),
+    (
+        "Mijn praktijken",
+        (NotificationKind.PUBLISHED, NotificationKind.SENT_BACK, NotificationKind.APPLIED, NotificationKind.FEEDBACK),
+    ),
+    ("Uit het netwerk", (NotificationKind.SUGGESTED_QUESTION, NotificationKind.REVIEW, NotificationKind.FOLLOWED)),
+)
+KIND_ORDER: tuple[NotificationKind, ...] = tuple(kind for _, kinds in GROUPS for kind in kinds)
 
 FREQUENCY_LABELS: dict[MailFrequency, str] = {
     MailFrequency.DIRECT: "Direct, per bericht",
@@ -77,5 +85,7 @@ def t(key: str, **values: Any) -> str:
     return NL[key].format(**values) if values else NL[key]
 
 
-def headline(kind: NotificationKind, event: str | None) -> str:
-    return HEADLINES.get(f"{kind.value}.{event}", HEADLINES[kind.value])
+def headline(kind: NotificationKind, event: str | None) -> tuple[str, bool]:
+    """The first line about a notification, and whether it says more than its kind's name (what a digest shows)."""
+    specific = HEADLINES.get(f"{kind.value}.{event}")
+    return (specific, True) if specific else (HEADLINES[kind.value], False)

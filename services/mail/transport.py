@@ -34,7 +34,12 @@ class MailNotConfigured(Exception):
 
 
 class Temporary(Exception):
-    """Try again later: the server is away, busy, or said 4xx."""
+    """Try again later: the server is away, busy, or said 4xx. ``answered``: the server replied, so a message it
+    refused is known not to be taken (a broken connection after the final dot leaves that open)."""
+
+    def __init__(self, reason: str, *, answered: bool = False) -> None:
+        super().__init__(reason)
+        self.answered = answered
 
 
 class Rejected(Exception):
@@ -87,10 +92,10 @@ def _check(reply: tuple[int, bytes], step: str, *, expect: tuple[int, ...] = (25
         return
     said = f"{step}: {code} {text.decode(errors='replace')}".strip()
     if 400 <= code < 500 or code < 200:
-        raise Temporary(said)
+        raise Temporary(said, answered=True)
     if step in ("RCPT TO", "end of data"):
         raise Rejected(said)  # this recipient or this message, refused for good
-    raise Temporary(said)  # a 5xx on MAIL FROM or DATA: the server's or our setup, fixed by people, then sent
+    raise Temporary(said, answered=True)  # a 5xx on MAIL FROM or DATA: our or the server's setup; fixed, then sent
 
 
 class Delivery:

@@ -22,6 +22,7 @@ class Subscription:
     person_id: uuid.UUID
     kinds: list[NotificationKind]
     what: str  # "‘Antwoorden op mijn vragen’", "het wekelijkse overzicht"
+    digest: bool  # a whole digest, not one kind
 
 
 def _resolve(session: Session, settings: Settings, token: str) -> tuple[tokens.Unsubscribe, Subscription]:
@@ -35,7 +36,7 @@ def _resolve(session: Session, settings: Settings, token: str) -> tuple[tokens.U
         chosen = preferences.of(session, found.person_id)
         kinds = [k for k in texts.KIND_ORDER if chosen[k] is found.scope]
         what = texts.t(f"digest.name.{found.scope.value}")
-    return found, Subscription(found.person_id, kinds, what)
+    return found, Subscription(found.person_id, kinds, what, digest=not isinstance(found.scope, NotificationKind))
 
 
 def check(session: Session, settings: Settings, token: str) -> Subscription:

@@ -162,7 +162,7 @@ def test_the_unsubscribe_round_trip_from_a_real_mail(world: World, receiver: Rec
         shown = scanner.get(path)
         assert shown.status_code == 200
         assert "Wil je geen mail meer krijgen over ‘Antwoorden op mijn vragen’?" in html.unescape(shown.text)
-        assert f'<form method="post" action="{path}">' in shown.text
+        assert f'<form method="post" action="{path}" class="pb-unsubscribe">' in shown.text
         assert shown.headers["cache-control"] == "no-store"
         assert choices(world, "ine")["answer"] == "direct"  # looking changed nothing
 
@@ -187,7 +187,7 @@ def test_a_digest_link_unsubscribes_from_that_digest(world: World) -> None:
     )
     token = tokens.token_for(world.runtime.settings, kees, MailFrequency.WEEKLY)  # type: ignore[arg-type]
     with TestClient(world.app, raise_server_exceptions=False) as mail_program:
-        assert "het wekelijkse overzicht" in mail_program.get(f"/afmelden/{token}").text
+        assert "Wil je het wekelijkse overzicht niet meer krijgen?" in mail_program.get(f"/afmelden/{token}").text
         assert mail_program.post(f"/afmelden/{token}", data={"List-Unsubscribe": "One-Click"}).status_code == 200
     chosen = choices(world, "kees")
     weekly_before = {k for k, f in preferences.DEFAULTS.items() if f is MailFrequency.WEEKLY} | {

@@ -101,6 +101,8 @@ def test_a_weekly_digest_reaches_back_a_week_and_groups_by_kind(mail: Outbox, re
     assert "Vraag A" in text and "Vraag B" in text and "Vraag C" not in text and "Vraag D" not in text
     assert text.index("NIEUWE VRAGEN DIE PASSEN BIJ MIJN WERK") < text.index("NIEUWS OVER WAT IK VOLG")
     assert "Om privacyredenen" in text  # a routed question: its title only
+    assert "Een nieuw antwoord op een vraag die je volgt" in text  # what happened, where the group does not say it
+    assert "Een collega stelt een vraag" not in text  # the group's name says it already
 
 
 def test_what_was_read_or_may_no_longer_be_read_is_left_out_and_an_empty_digest_is_not_sent(
@@ -138,6 +140,13 @@ def test_the_send_is_recorded_only_once_the_server_has_the_digest(mail: Outbox, 
     assert receiver.messages() == [] and last_sent(mail, ine) is None
     assert outcome(mail, key) is None  # waits for its retry
     del receiver.refuse["ine@test.nl"]
+    receiver.refuse_data = "451 4.3.0 queue full"  # refused after the whole message (past the "sending" mark)
+    with unit_of_work(mail.db.sessions) as session:
+        session.execute(update(Job).values(due_at=utcnow()))
+    mail.drain()
+    assert receiver.messages() == [] and last_sent(mail, ine) is None
+    assert outcome(mail, key) is None and "451 4.3.0" in (mail.jobs(outbox.DIGEST_JOB)[0].last_error or "")
+    receiver.refuse_data = None
     with unit_of_work(mail.db.sessions) as session:
         session.execute(update(Job).values(due_at=utcnow()))  # the backoff has passed
     mail.drain()
