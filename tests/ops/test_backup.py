@@ -7,7 +7,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,19 +17,20 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from cli.main import cli
-from core.vocab import FollowKind, NotificationKind
+from core.vocab import FollowKind, MailFrequency, NotificationKind
 from schemas.outreach import FollowCreate
 from schemas.practices import PracticeCreate, PracticeUpdate
 from schemas.webhooks import WebhookCreate
 from services import auth, backup, follows, notifications, webhooks
 from services import practices as practice_service
 from services.access import SYSTEM, AccessPolicy
+from services.mail import preferences
 from services.network_seed import import_network
 from services.transfer import import_records, read_records
 from storage.base import Base
 from storage.database import make_engine, make_session_factory, unit_of_work
 from storage.migrate import upgrade
-from storage.models import Account, AuditEntry, IndexTask, Practice, Question
+from storage.models import Account, AuditEntry, DigestState, IndexTask, Practice, Question
 from storage.repositories import questions as questions_repo
 from tests.conftest import BACKEND, SEED_DIR, PgDatabases, make_database_url
 from tests.factories import practice_body
@@ -69,6 +70,9 @@ def fill(engine: Engine) -> str:
         notifications.notify(
             session, reader.person_id, NotificationKind.FOLLOWED, "practice", practice.id, f"updated:{practice.id}:2"
         )
+        preferences.set_frequency(session, reader.person_id, [NotificationKind.ANSWER], MailFrequency.WEEKLY)
+        sent = datetime(2026, 11, 30, 6, tzinfo=UTC)
+        session.add(DigestState(person_id=reader.person_id, frequency="weekly", last_sent_at=sent))
     return token
 
 
