@@ -70,15 +70,18 @@ def build(database: Database, people: int, per_person: int, rng: random.Random) 
                 session, email=f"p{p}@bench.nl", name=f"Collega {p}", password=None, is_admin=False
             )
             for i in range(per_person):
-                kind = rng.choice(KINDS)
+                # everyone has news for both digests (the first two: a daily and a weekly kind, today); the rest
+                # is spread over the week, and a fifth of it was read already (left out)
+                kind = (NotificationKind.APPLIED, NotificationKind.FOLLOWED)[i] if i < 2 else rng.choice(KINDS)
+                hours = rng.uniform(0, 20) if i < 2 else rng.uniform(0, 24 * 7)
                 note = Notification(
                     person_id=account.person_id,
                     kind=kind.value,
                     key=f"question:{uuid.uuid4()}",
                     subject_kind="question",
                     subject_id=rng.choice(questions).id,
-                    created_at=now - timedelta(hours=rng.uniform(0, 24 * 7)),
-                    read_at=now if i % 5 == 0 else None,  # a fifth read already: left out
+                    created_at=now - timedelta(hours=hours),
+                    read_at=now if i % 5 == 4 else None,
                 )
                 session.add(note)
             if p % 50 == 49:
