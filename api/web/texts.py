@@ -368,7 +368,6 @@ NL: dict[str, str] = {
     "follow.start": "Volgen",
     "follow.stop": "Niet meer volgen",
     "follow.theme": "Thema {name}",
-    "follow.following": "Je volgt dit: nieuws erover komt bij je meldingen.",
     "follow.kind.theme": "Thema",
     "follow.kind.community": "Gemeenschap",
     "follow.kind.practice": "Praktijk",
