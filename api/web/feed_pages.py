@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from api.links import personal_feed_url
-from api.web.page import PageDep, done
+from api.web.page import CsrfField, PageDep, done
 from services import feeds
 
 router = APIRouter(include_in_schema=False)
@@ -31,7 +30,7 @@ def feed_page(page: PageDep) -> HTMLResponse:
 
 
 @router.post("/mijn/feed", response_class=HTMLResponse)
-def create_feed_token(page: PageDep, csrf: Annotated[str, Form()]) -> Response:
+def create_feed_token(page: PageDep, csrf: CsrfField = "") -> Response:
     """Make a feed address; it is shown once, on this page."""
     page.check_csrf(csrf)
     assert page.account is not None
@@ -40,7 +39,7 @@ def create_feed_token(page: PageDep, csrf: Annotated[str, Form()]) -> Response:
 
 
 @router.post("/mijn/feed/{token_id}/intrekken", response_class=HTMLResponse)
-def revoke_feed_token(page: PageDep, token_id: uuid.UUID, csrf: Annotated[str, Form()]) -> Response:
+def revoke_feed_token(page: PageDep, token_id: uuid.UUID, csrf: CsrfField = "") -> Response:
     """Revoke one of my feed addresses."""
     page.check_csrf(csrf)
     assert page.account is not None

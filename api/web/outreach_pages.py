@@ -9,14 +9,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 
-from api.web.page import PageDep, done
+from api.web.page import CsrfField, PageDep, done
 from core.errors import InvalidInput
 from core.vocab import FollowKind
 from schemas.outreach import FollowCreate
 from services import follows, notifications
 
 router = APIRouter(include_in_schema=False)
-Token = Annotated[str, Form(max_length=200)]  # missing: "" and refused by the CSRF check, like a wrong one
 Field = Annotated[str, Form(max_length=500)]
 
 
@@ -28,7 +27,7 @@ def notifications_page(page: PageDep) -> HTMLResponse:
 
 
 @router.post("/meldingen/alles-gelezen", response_class=HTMLResponse)
-def read_all(page: PageDep, csrf: Token = "") -> Response:
+def read_all(page: PageDep, csrf: CsrfField = "") -> Response:
     """Mark all my notifications read."""
     page.check_csrf(csrf)
     notifications.mark_all_read(page.session, page.policy)
@@ -36,7 +35,7 @@ def read_all(page: PageDep, csrf: Token = "") -> Response:
 
 
 @router.post("/meldingen/{notification_id}/gelezen", response_class=HTMLResponse)
-def read_one(page: PageDep, notification_id: uuid.UUID, csrf: Token = "") -> Response:
+def read_one(page: PageDep, notification_id: uuid.UUID, csrf: CsrfField = "") -> Response:
     """Mark one notification read."""
     page.check_csrf(csrf)
     notifications.mark_read(page.session, page.policy, notification_id)
@@ -44,7 +43,7 @@ def read_one(page: PageDep, notification_id: uuid.UUID, csrf: Token = "") -> Res
 
 
 @router.post("/volgen", response_class=HTMLResponse)
-def follow(page: PageDep, csrf: Token = "", kind: Field = "", target: Field = "", terug: Field = "") -> Response:
+def follow(page: PageDep, csrf: CsrfField = "", kind: Field = "", target: Field = "", terug: Field = "") -> Response:
     """Follow a theme, community, practice or question (the button beside it)."""
     page.check_csrf(csrf)
     data = _target(kind, target)
@@ -53,7 +52,7 @@ def follow(page: PageDep, csrf: Token = "", kind: Field = "", target: Field = ""
 
 
 @router.post("/niet-meer-volgen", response_class=HTMLResponse)
-def unfollow(page: PageDep, csrf: Token = "", kind: Field = "", target: Field = "", terug: Field = "") -> Response:
+def unfollow(page: PageDep, csrf: CsrfField = "", kind: Field = "", target: Field = "", terug: Field = "") -> Response:
     """Stop following something (its page, or the list on Mijn Praktijkbank)."""
     page.check_csrf(csrf)
     data = _target(kind, target)

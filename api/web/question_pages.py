@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SearcherDep
 from api.web.forms import domain_errors, parse
-from api.web.page import PageDep, done
+from api.web.page import CsrfField, PageDep, done
 from core.errors import InvalidInput
 from schemas.network import AnswerCreate, QuestionCreate
 from services import browse, network
@@ -61,7 +61,7 @@ def ask_page(page: PageDep, searcher: SearcherDep, vraag: Annotated[str, Query(m
 def post_question(
     page: PageDep,
     searcher: SearcherDep,
-    csrf: Annotated[str, Form()],
+    csrf: CsrfField = "",
     body: Text = "",
     title: Text = "",
     visibility: Annotated[str, Form(max_length=20)] = "internal",
@@ -112,7 +112,7 @@ def question_page(page: PageDep, question_id: uuid.UUID) -> HTMLResponse:
 
 
 @router.post("/vragen/{question_id}/antwoorden", response_class=HTMLResponse)
-def post_answer(page: PageDep, question_id: uuid.UUID, csrf: Annotated[str, Form()], body: Text = "") -> Response:
+def post_answer(page: PageDep, question_id: uuid.UUID, csrf: CsrfField = "", body: Text = "") -> Response:
     """Answer a question."""
     page.check_csrf(csrf)
     data, errors = parse(AnswerCreate, {"body": body.strip()})
@@ -124,7 +124,7 @@ def post_answer(page: PageDep, question_id: uuid.UUID, csrf: Annotated[str, Form
 
 @router.post("/vragen/{question_id}/accepteren", response_class=HTMLResponse)
 def accept_answer(
-    page: PageDep, question_id: uuid.UUID, csrf: Annotated[str, Form()], answer: Annotated[uuid.UUID, Form()]
+    page: PageDep, question_id: uuid.UUID, answer: Annotated[uuid.UUID, Form()], csrf: CsrfField = ""
 ) -> Response:
     """The asker accepts an answer."""
     page.check_csrf(csrf)
