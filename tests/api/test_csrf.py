@@ -73,6 +73,12 @@ def _my_token(kring: Kring) -> str:
     return str(response.json()["id"])
 
 
+def _my_feed_token(kring: Kring) -> str:
+    response = kring.client.post("/api/v1/me/feed-tokens", headers=kring.bearer("curator"))
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
 def _my_notification(kring: Kring) -> str:
     """A notification of the curator's: news of a theme they follow."""
     follow = {"kind": "theme", "target": "wmo"}
@@ -121,6 +127,8 @@ FORMS: dict[str, Callable[[Kring], tuple[str, dict[str, Any]]]] = {
     "/uitloggen": lambda k: ("/uitloggen", {}),
     "/mijn/sleutels": lambda k: ("/mijn/sleutels", {"name": "Rapportage"}),
     "/mijn/sleutels/{token_id}/intrekken": lambda k: (f"/mijn/sleutels/{_my_token(k)}/intrekken", {}),
+    "/mijn/feed": lambda k: ("/mijn/feed", {}),
+    "/mijn/feed/{token_id}/intrekken": lambda k: (f"/mijn/feed/{_my_feed_token(k)}/intrekken", {}),
     "/praktijken/nieuw": lambda k: ("/praktijken/nieuw", WRITTEN),
     "/praktijken/{ref}/aanbieden": lambda k: (f"/praktijken/{_practice(k, 'draft')['slug']}/aanbieden", {}),
     "/praktijken/{ref}/beoordeling": _decision,
