@@ -1,19 +1,10 @@
-"""index tasks name a document: its kind (practice or question) and id
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-29 06:10:00
-"""
-
-from collections.abc import Sequence
+"""index tasks name a document: its kind (practice or question) and id"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
 down_revision: str | None = "0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

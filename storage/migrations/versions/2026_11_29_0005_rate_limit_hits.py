@@ -1,11 +1,4 @@
-"""rate-limit events in SQL, so every service process counts against the same limit
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-11-29 06:30:00
-"""
-
-from collections.abc import Sequence
+"""rate-limit events in SQL, so every service process counts against the same limit"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -14,8 +7,6 @@ import storage.base
 
 revision: str = "0005"
 down_revision: str | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
