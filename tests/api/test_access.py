@@ -43,35 +43,18 @@ KINDS = {
 WORDS = tuple(word for _, word in KINDS.values())
 
 # THE TABLE: may this role read this kind of practice?
-READ = {
-    "public": {r: True for r in ROLES},
-    "internal": {
-        "anonymous": False,
-        "user": True,
-        "member": True,
-        "other_member": True,
-        "curator": True,
-        "admin": True,
-    },
-    "community": {
-        "anonymous": False,
-        "user": False,
-        "member": True,
-        "other_member": False,
-        "curator": True,
-        "admin": True,
-    },
-    "draft": {"anonymous": False, "user": False, "member": True, "other_member": False, "curator": True, "admin": True},
-    "in_review": {
-        "anonymous": False,
-        "user": False,
-        "member": True,
-        "other_member": False,
-        "curator": True,
-        "admin": True,
-    },
-    "archived": {r: True for r in ROLES},
+# fmt: off
+_ROWS = {
+    #              anonymous  user   member other_member curator admin
+    "public":      (True,     True,  True,  True,        True,   True),
+    "internal":    (False,    True,  True,  True,        True,   True),
+    "community":   (False,    False, True,  False,       True,   True),
+    "draft":       (False,    False, True,  False,       True,   True),
+    "in_review":   (False,    False, True,  False,       True,   True),
+    "archived":    (True,     True,  True,  True,        True,   True),
 }
+# fmt: on
+READ = {kind: dict(zip(ROLES, row, strict=True)) for kind, row in _ROWS.items()}
 
 
 @dataclass
