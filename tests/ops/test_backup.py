@@ -21,7 +21,7 @@ from core.vocab import FollowKind, MailFrequency, NotificationKind
 from schemas.outreach import FollowCreate
 from schemas.practices import PracticeCreate, PracticeUpdate
 from schemas.webhooks import WebhookCreate
-from services import auth, backup, follows, notifications, webhooks
+from services import auth, backup, feeds, follows, notifications, webhooks
 from services import practices as practice_service
 from services.access import SYSTEM, AccessPolicy
 from services.mail import preferences
@@ -71,6 +71,7 @@ def fill(engine: Engine) -> str:
             session, reader.person_id, NotificationKind.FOLLOWED, "practice", practice.id, f"updated:{practice.id}:2"
         )
         preferences.set_frequency(session, reader.person_id, [NotificationKind.ANSWER], MailFrequency.WEEKLY)
+        feeds.create_token(session, reader)  # a personal feed address
         sent = datetime(2026, 11, 30, 6, tzinfo=UTC)
         session.add(DigestState(person_id=reader.person_id, frequency="weekly", last_sent_at=sent))
     return token
@@ -86,13 +87,19 @@ def run(args: list[str], env: dict[str, str], *, ok: bool = True) -> str:
     return result.output
 
 
+def two_instances(tmp_path: Path, pg: PgDatabases | None) -> tuple[str, str, Engine, Engine]:
+    """A migrated source database and an empty target: their URLs and engines."""
+    source_url = make_database_url(tmp_path / "a", pg)
+    target_url = make_database_url(tmp_path / "b", pg)
+    source, target = make_engine(source_url), make_engine(target_url)
+    upgrade(source)
+    return source_url, target_url, source, target
+
+
 def test_export_then_import_into_an_empty_instance_restores_every_table(
     tmp_path: Path, pg_databases: PgDatabases | None
 ) -> None:
-    source_url = make_database_url(tmp_path / "a", pg_databases)
-    target_url = make_database_url(tmp_path / "b", pg_databases)
-    source, target = make_engine(source_url), make_engine(target_url)
-    upgrade(source)
+    source_url, target_url, source, target = two_instances(tmp_path, pg_databases)
     token = fill(source)
     dump = tmp_path / "backup.jsonl"
     run(["export", str(dump)], {"PRAKTIJKBANK_DATABASE_URL": source_url, "PRAKTIJKBANK_DATA_DIR": str(tmp_path / "a")})

@@ -6,35 +6,24 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cli.main import cli
 from schemas.accounts import CommunityCreate
 from schemas.webhooks import WebhookCreate, WebhookUpdate
 from services import directory as directory_service
 from services import webhooks
 from services.access import SYSTEM, AccessPolicy
-from storage.database import make_engine, make_session_factory, unit_of_work
-from storage.migrate import upgrade
+from storage.database import make_session_factory, unit_of_work
 from storage.models import Webhook
-from tests.conftest import PgDatabases, make_database_url
-
-
-def run(args: list[str], env: dict[str, str]) -> str:
-    result = CliRunner().invoke(cli, args, env=env)
-    assert result.exit_code == 0, result.output
-    return result.output
+from tests.conftest import PgDatabases
+from tests.ops.test_backup import run, two_instances
 
 
 def test_a_restored_webhook_has_no_known_secret_and_waits_to_be_given_one(
     tmp_path: Path, pg_databases: PgDatabases | None
 ) -> None:
-    source_url = make_database_url(tmp_path / "a", pg_databases)
-    target_url = make_database_url(tmp_path / "b", pg_databases)
-    source, target = make_engine(source_url), make_engine(target_url)
-    upgrade(source)
+    source_url, target_url, source, target = two_instances(tmp_path, pg_databases)
     policy = AccessPolicy(SYSTEM)
     with unit_of_work(make_session_factory(source)) as session:
         directory_service.create_community(session, CommunityCreate(name="Kring A", slug="kring-a"), policy)
