@@ -116,7 +116,8 @@ def test_the_whole_story(story: Story) -> None:
     first.click()
     visitor.wait_for_selector("h1#kop-praktijk")
     assert visitor.locator("h1#kop-praktijk").inner_text() == title
-    story.visited.append(visitor.url.removeprefix(story.url))
+    practice_path = visitor.url.removeprefix(story.url)
+    story.visited.append(practice_path)
 
     # A professional signs in, asks, sees the network, and posts the question.
     asker = story.page("vrager@test.nl")
@@ -180,11 +181,29 @@ def test_the_whole_story(story: Story) -> None:
     outsider = story.page("buiten@test.nl")
     looks = ["/?q=outreachend+werken+vaste+aanbeller", "/vragen/nieuw?vraag=deur+dichthouden+vaste+aanbeller",
              "/netwerk?q=deur+dichthouden", "/gemeenschappen/lerend-netwerk-wijkteams-zuidermeer", "/mijn"]  # fmt: skip
-    for who in (visitor, outsider):
-        for path in dict.fromkeys([*story.visited, *looks]):
-            if path == "/mijn" and who is visitor:
-                continue
-            story.go(who, path)
+    # Each page as the visitor and as the outsider must get: the status (after redirects) and the heading, so a page
+    # that failed or refused cannot pass for one without the practice. Signed-in pages send the visitor to sign in.
+    sign_in, findable = (200, "Inloggen"), "keukentafelgesprekken over geld met gezinnen"
+    expected: dict[str, tuple[tuple[int, str], tuple[int, str]]] = {  # path -> (visitor, outsider)
+        "/": ((200, "Vind wat werkt in het sociaal domein"),) * 2,
+        practice_path: ((200, title),) * 2,
+        question_path: ((404, "Pagina niet gevonden"), (200, "Gezin met schulden opent de post niet")),  # internal
+        "/vragen": ((200, "Vragen aan het netwerk"),) * 2,
+        "/praktijken/nieuw": (sign_in, (200, "Praktijk beschrijven")),
+        "/beoordelen": (sign_in, (200, "Beoordelen")),
+        f"/?q={findable.replace(' ', '+')}": ((200, f"Resultaten voor ‘{findable}’"),) * 2,
+        looks[0]: ((200, "Resultaten voor ‘outreachend werken vaste aanbeller’"),) * 2,
+        looks[1]: ((200, "Vraag het netwerk"),) * 2,
+        looks[2]: ((200, "Wie weet ervan"),) * 2,  # a fragment: its heading is an h2
+        looks[3]: ((200, "Lerend Netwerk Wijkteams Zuidermeer"),) * 2,
+        "/mijn": (sign_in, (200, "Mijn Praktijkbank")),
+    }
+    assert set(expected) == {*story.visited, *looks}, "a page of the story without its expected status and heading"
+    for path, answers in expected.items():
+        for who, (status, heading) in zip((visitor, outsider), answers, strict=True):
+            response = story.go(who, path)
+            headings = who.locator("h1").all_inner_texts() or who.locator("h2").all_inner_texts()
+            assert (response.status, headings[:1]) == (status, [heading]), path
             assert COMMUNITY_PRACTICE not in who.content(), path
     for page in (visitor, asker, colleague, author, curator, outsider):
         page.context.close()
