@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.app import create_app
+from api.web.texts import t
 from core.vocab import Theme
 from services.runtime import Runtime
 from storage.database import unit_of_work
@@ -270,27 +271,38 @@ def _slugs(w: World, path: str) -> list[str]:
     return [item["slug"] for item in w.client.get(path, headers=w.as_role("admin")).json()]
 
 
+# Searching is open to every role: each search answers 200 with its own results (an error answer, which would
+# show nothing, cannot pass for a clean one).
+
+
 def _searched_each(w: World, role: str) -> Iterator[tuple[httpx2.Response, tuple[str, ...]]]:
     for word in WORDS:
-        params = {"q": word, "limit": 50}
-        yield w.client.get("/api/v1/search", params=params, headers=w.as_role(role)), ("query",)
+        response = w.client.get("/api/v1/search", params={"q": word, "limit": 50}, headers=w.as_role(role))
+        assert response.status_code == 200 and response.json()["query"] == word, response.text
+        yield response, ("query",)
 
 
 def _home_searched(w: World, role: str) -> Iterator[tuple[httpx2.Response, tuple[str, ...]]]:
     for word in WORDS:
-        yield w.client.get("/", params={"q": word}, headers=w.as_role(role)), ()
+        response = w.client.get("/", params={"q": word}, headers=w.as_role(role))
+        assert response.status_code == 200 and f"Resultaten voor ‘{word}’" in response.text, response.status_code
+        yield response, ()
 
 
 def _asked_each(w: World, role: str) -> Iterator[tuple[httpx2.Response, tuple[str, ...]]]:
     for word in WORDS + tuple(word for _, word in QUESTION_KINDS.values()):
         body = {"question": f"Wie weet iets van het {word}?", "limit": 20}
-        yield w.client.post("/api/v1/ask", json=body, headers=w.as_role(role)), ("question",)
+        response = w.client.post("/api/v1/ask", json=body, headers=w.as_role(role))
+        assert response.status_code == 200 and response.json()["question"] == body["question"], response.text
+        yield response, ("question",)
 
 
 def _draft_checked_each(w: World, role: str) -> Iterator[tuple[httpx2.Response, tuple[str, ...]]]:
     for word in WORDS:
         body = {"title": f"Over het {word}", "summary": word}
-        yield w.client.post("/api/v1/practices/similar-check", json=body, headers=w.as_role(role)), ()
+        response = w.client.post("/api/v1/practices/similar-check", json=body, headers=w.as_role(role))
+        assert response.status_code == 200 and isinstance(response.json(), list), response.text
+        yield response, ()
 
 
 def _snapshot(w: World, kind: str) -> dict:
@@ -438,10 +450,14 @@ def _form_without_csrf(path: str) -> Probe:
     return probe
 
 
-def _page_searched(path: str, param: str) -> Probe:
+def _page_searched(path: str, param: str, rendered: Callable[[str], bool]) -> Probe:
+    """A page fragment that searches, open to every role: 200, and ``rendered`` recognises the fragment."""
+
     def probe(w: World, role: str) -> Iterator[tuple[httpx2.Response, tuple[str, ...]]]:
         for word in WORDS:
-            yield w.client.get(path, params={param: word}, headers=w.as_role(role)), ()
+            response = w.client.get(path, params={param: word}, headers=w.as_role(role))
+            assert response.status_code == 200 and rendered(response.text), (response.status_code, response.text)
+            yield response, ()
 
     return probe
 
@@ -616,8 +632,12 @@ SWEEP: dict[str, Probe] = {
     "GET /inloggen": _fetch("/inloggen"),
     "POST /inloggen": _form_without_csrf("/inloggen"),
     "POST /uitloggen": _form_without_csrf("/uitloggen"),
-    "GET /netwerk": _page_searched("/netwerk", "q"),
-    "GET /praktijken/vergelijkbaar": _page_searched("/praktijken/vergelijkbaar", "title"),
+    "GET /netwerk": _page_searched("/netwerk", "q", lambda html: 'id="kop-netwerk"' in html),
+    "GET /praktijken/vergelijkbaar": _page_searched(
+        "/praktijken/vergelijkbaar",
+        "title",
+        lambda html: 'class="pb-similar"' in html or t("write.similar_none") in html,
+    ),
     "GET /praktijken/nieuw": _fetch("/praktijken/nieuw"),
     "GET /praktijken/{ref}/bewerken": _get_each("/praktijken/{ref}/bewerken", practice_refs),
     "GET /praktijken/{ref}/versies": _get_each("/praktijken/{ref}/versies", practice_refs),
@@ -976,6 +996,7 @@ def _question_asked(w: World, qs: dict[str, dict], role: str, kind: str) -> bool
     response = w.client.post(
         "/api/v1/ask", json={"question": f"ervaring met het {word}?", "limit": 20}, headers=w.as_role(role)
     )
+    assert response.status_code == 200, response.text
     assert_no_leak(w, role, response, echo=("question",))
     body = response.json()
     found = qs[kind]["id"] in {q["id"] for q in body["questions"]}
