@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -63,7 +64,13 @@ def test_a_generated_client_has_clean_modules_and_imports(document: dict, tmp_pa
         timeout=300,
     )
     assert generated.returncode == 0, generated.stdout + generated.stderr
-    assert "warning" not in (generated.stdout + generated.stderr).lower(), generated.stdout + generated.stderr
+    output = generated.stdout + generated.stderr
+    # The one warning allowed: the Atom feeds are not JSON, so the client returns their bytes as they come.
+    warned = re.findall(r"WARNING parsing \w+ (\S+)", output)
+    reasons = re.findall(r"Cannot parse [^\n]*\((Unsupported [^)]*)\)", output)
+    assert all(path.startswith("/feeds/") for path in warned), output
+    assert reasons == ["Unsupported content_type application/atom+xml"] * len(warned), output
+    assert output.lower().count("warning") == len(warned) + 1, output  # + the summary line
 
     package = tmp_path / "tmp" / "praktijkbank_client"
     modules = sorted(p.relative_to(package / "api") for p in (package / "api").glob("*/*.py") if p.stem != "__init__")
