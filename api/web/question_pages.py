@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
@@ -13,6 +13,7 @@ from api.deps import SearcherDep
 from api.web.forms import domain_errors, parse
 from api.web.page import CsrfField, PageDep, done
 from core.errors import InvalidInput
+from core.vocab import Theme
 from schemas.network import AnswerCreate, QuestionCreate
 from services import browse, network
 from services import questions as service
@@ -33,7 +34,7 @@ def _ask_page(
     searcher: SearcherDep,
     vraag: str,
     *,
-    typed: dict[str, str],
+    typed: dict[str, Any],
     errors: dict[str, str],
     status: int = 200,
 ) -> HTMLResponse:
@@ -45,8 +46,9 @@ def _ask_page(
         status,
         vraag=vraag,
         found=found,
-        typed={"title": _title_of(vraag), "visibility": "internal", **typed},
+        typed={"title": _title_of(vraag), "visibility": "internal", "themes": [], **typed},
         errors=errors,
+        themes=list(Theme),
         communities=browse.my_communities(page.session, page.policy),
     )
 
@@ -67,12 +69,14 @@ def post_question(
     visibility: Annotated[str, Form(max_length=20)] = "internal",
     community: Annotated[str, Form(max_length=120)] = "",
     share_text: Annotated[bool, Form()] = False,
+    themes: Annotated[list[str] | None, Form(max_length=20)] = None,
 ) -> Response:
-    """Put the question to the network."""
+    """Put the question to the network (its themes reach the colleagues who follow them)."""
     page.check_csrf(csrf)
-    typed = {"title": title, "visibility": visibility, "community": community, "share_text": "1" if share_text else ""}
+    typed: dict[str, Any] = {"title": title, "visibility": visibility, "community": community,
+                             "share_text": "1" if share_text else "", "themes": themes or []}  # fmt: skip
     fields = {"title": title.strip(), "body": body.strip(), "visibility": visibility, "community": community or None}
-    data, errors = parse(QuestionCreate, {**fields, "share_text": share_text})
+    data, errors = parse(QuestionCreate, {**fields, "share_text": share_text, "themes": themes or []})
     if data is not None:
         try:
             question = service.ask_question(page.session, data, page.policy)

@@ -162,6 +162,8 @@ NL: dict[str, str] = {
     "ask.visibility.internal": "Iedereen die is ingelogd",
     "ask.visibility.community": "Alleen mijn gemeenschap",
     "ask.community": "Gemeenschap",
+    "ask.themes": "Thema's (niet verplicht)",
+    "ask.themes_hint": "Collega's die een thema volgen, krijgen een melding van je vraag.",
     "ask.share_text": "Collega's die bij deze vraag passen, mogen de tekst van mijn vraag per mail krijgen",
     "ask.share_text_hint": "Zonder dit vinkje krijgen zij per mail alleen de titel en een link. Laat het uit als je "
     "vraag gegevens van een inwoner bevat.",

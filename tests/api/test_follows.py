@@ -167,3 +167,26 @@ def test_signed_out_pages_show_no_follow_buttons(world: World) -> None:
     for path in ("/praktijken/open-werkwijze", "/gemeenschappen/kring-volgen", "/?q=mantelzorg&theme=wmo"):
         page = world.client.get(path)
         assert page.status_code == 200 and 'action="/volgen"' not in page.text
+
+
+def test_a_question_asked_on_the_page_with_a_theme_reaches_who_follows_that_theme(world: World) -> None:
+    followed = world.client.post(
+        FOLLOWS, json={"kind": "theme", "target": "schuldhulp"}, headers=world.bearer("buiten")
+    )
+    assert followed.status_code in (200, 201), followed.text
+    browser = sign_in(world.app, "lid@volgen.nl", PASSWORD)
+    vraag = "Een gezin met betalingsachterstanden bij drie schuldeisers: wie heeft een aanpak die werkt?"
+    page = browser.get("/vragen/nieuw", params={"vraag": vraag})
+    assert page.status_code == 200 and 'name="themes" value="schuldhulp"' in page.text
+    form = {"csrf": csrf_of(page.text), "body": vraag, "title": "Gezin met drie schuldeisers",
+            "visibility": "internal", "themes": ["schuldhulp", "wonen"]}  # fmt: skip
+    asked = browser.post("/vragen", data=form, follow_redirects=False)
+    assert asked.status_code == 303, asked.text[:500]
+    question_id = asked.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    world.runtime.worker.drain()
+    world.runtime.jobs.drain()
+    notes = world.client.get("/api/v1/me/notifications", headers=world.bearer("buiten")).json()
+    kinds = {(n["kind"], n["subject_id"]) for n in notes["items"]}
+    assert ("followed", question_id) in kinds, notes
+    refused = browser.post("/vragen", data=form | {"csrf": csrf_of(page.text), "themes": ["astrologie"]})
+    assert refused.status_code == 422 and 'id="veld-themes"' in refused.text
