@@ -225,7 +225,7 @@ def test_axe_finds_no_serious_violation_on_any_page_type(story: Story) -> None:
               "/vragen", "/vragen/nieuw?vraag=Hoe+help+ik+een+gezin+met+schulden", "/gemeenschappen",
               "/gemeenschappen/leergemeenschap-schuldhulp-oost", "/mensen", "/inloggen", "/bestaat-niet",
               f"/?q={OUT_OF_DOMAIN}", f"/vragen/nieuw?vraag={OUT_OF_DOMAIN}"]  # fmt: skip
-    signed_in = ["/mijn", "/mijn/sleutels", "/mijn/feed", "/meldingen", "/praktijken/nieuw",
+    signed_in = ["/mijn", "/mijn/sleutels", "/mijn/feed", "/meldingen", "/mijn/meldingen-instellingen", "/praktijken/nieuw",
                  f"/praktijken/{practice}/bewerken", "/beoordelen"]  # fmt: skip
     people = story.page(axe=True)
     story.go(people, "/mensen")
