@@ -90,9 +90,14 @@ def test_hidden_profiles_appear_in_no_network_view_for_anonymous_callers(seeded_
     profiles = yaml.safe_load((DATA.parent.parent / "seed_practices" / "network" / "profiles.yaml").read_text())
     hidden = [p["name"] for p in profiles if p.get("profile_visibility") == "hidden"]
     assert hidden
+    named = set()
     for entry in QUESTIONS:
-        text = seeded_client.post("/api/v1/ask", json={"question": entry["question"], "limit": 20}).text
+        response = seeded_client.post("/api/v1/ask", json={"question": entry["question"], "limit": 20})
+        assert response.status_code == 200, response.text
+        named |= {p["person"]["name"] for p in response.json()["people"]}
         for name in hidden:
-            assert name not in text
-    people = seeded_client.get("/api/v1/people").text
-    assert all(name not in people for name in hidden)
+            assert name not in response.text
+    assert named  # the views did name people: the hidden ones are left out, not everyone
+    people = seeded_client.get("/api/v1/people")
+    assert people.status_code == 200 and named & {p["name"] for p in people.json()}
+    assert all(name not in people.text for name in hidden)

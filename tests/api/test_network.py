@@ -147,6 +147,7 @@ def test_a_hidden_profile_never_appears_and_contact_details_need_sign_in(net: Ne
         body = ask(net, "Wie weet hoe je vroeg op huisbezoek gaat bij een betalingsachterstand?", headers)
         assert "Verborgen Auteur" not in str(body)
         practice = net.client.get(f"/api/v1/practices/{net.practices['debt']['id']}/applications", headers=headers)
+        assert practice.status_code == 200 and "Toepasser Tineke" in practice.text, practice.text
         assert "Verborgen Auteur" not in practice.text
     anonymous = ask(net, "vroeg op huisbezoek bij betalingsachterstand")
     assert all(p["email"] is None for p in anonymous["people"])
@@ -155,8 +156,12 @@ def test_a_hidden_profile_never_appears_and_contact_details_need_sign_in(net: Ne
         "Els Schuldhulp"
     ] == "els@veendorp.example.org"
     assert net.client.get("/api/v1/people/verborgen-auteur").status_code == 404
-    assert "Verborgen Auteur" not in net.client.get("/api/v1/people").text
-    assert "Verborgen Auteur" not in net.client.get("/api/v1/communities/kring-geldzorgen").text
+    people = net.client.get("/api/v1/people")
+    assert people.status_code == 200 and "Els Schuldhulp" in people.text, people.text
+    assert "Verborgen Auteur" not in people.text
+    community = net.client.get("/api/v1/communities/kring-geldzorgen")
+    assert community.status_code == 200 and community.json()["name"] == "Kring Geldzorgen", community.text
+    assert "Verborgen Auteur" not in community.text
 
 
 def test_an_answered_question_is_found_by_a_paraphrase(net: Net) -> None:

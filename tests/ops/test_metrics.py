@@ -20,7 +20,9 @@ def test_metrics_are_hidden_from_the_public_and_the_plain_user(
     assert anon.get("/metrics", headers=bearer("pbk_not-a-real-token-at-all")).status_code == 401
     plain = make_account(runtime, "plain@test.nl", "Plain Reader")
     assert anon.get("/metrics", headers=bearer(plain)).status_code == 404
-    assert "/metrics" not in anon.get("/api/v1/openapi.json").text
+    openapi = anon.get("/api/v1/openapi.json")
+    assert openapi.status_code == 200 and "/api/v1/search" in openapi.json()["paths"]
+    assert "/metrics" not in openapi.text
 
 
 def test_metrics_show_latency_by_route_queue_searches_and_embedding(
