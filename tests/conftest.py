@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -215,17 +215,29 @@ def runtime_in(
         rt.close()
 
 
+RuntimeMaker = Callable[..., contextlib.AbstractContextManager[Runtime]]
+
+
 @pytest.fixture(scope="module")
-def module_runtime(
+def new_runtime(
     tmp_path_factory: pytest.TempPathFactory,
     pg_databases: PgDatabases | None,
     embedder: Embedder,
     cross_embedder: Embedder | None,
-) -> Iterator[Runtime]:
+) -> RuntimeMaker:
+    """Makes runtimes of the test module's own: ``with new_runtime("name", **settings) as rt``."""
+
+    def make(name: str, **overrides: object) -> contextlib.AbstractContextManager[Runtime]:
+        return runtime_in(tmp_path_factory.mktemp(name), pg_databases, embedder, cross_embedder, **overrides)
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def module_runtime(new_runtime: RuntimeMaker) -> Iterator[Runtime]:
     """A database and index of the test module's own, for modules that build a small world once
     (``tests.factories.make_world``). Its write limit is out of the way: the limit has tests of its own."""
-    folder = tmp_path_factory.mktemp("module")
-    with runtime_in(folder, pg_databases, embedder, cross_embedder, writes_per_minute=10_000) as rt:
+    with new_runtime("module", writes_per_minute=10_000) as rt:
         yield rt
 
 

@@ -7,20 +7,18 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from core.vocab import MailFrequency, NotificationKind
-from indexing.embedder import Embedder
 from services import notifications
 from services.mail import preferences, tokens
 from services.runtime import Runtime
 from storage.database import unit_of_work
 from storage.models import Account, Question
-from tests.conftest import PgDatabases, runtime_in
+from tests.conftest import RuntimeMaker
 from tests.factories import World, csrf_of, make_world, serve_world, sign_in
 from tests.mail_world import PUBLIC_URL, SENDER
 from tests.smtp import Receiver, smtp_server
@@ -36,16 +34,9 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def world(
-    tmp_path_factory: pytest.TempPathFactory,
-    pg_databases: PgDatabases | None,
-    embedder: Embedder,
-    cross_embedder: Embedder | None,
-    receiver: Receiver,
-) -> Iterator[World]:
-    folder: Path = tmp_path_factory.mktemp("mail")
+def world(new_runtime: RuntimeMaker, receiver: Receiver) -> Iterator[World]:
     mail = {"smtp_url": receiver.url, "mail_from": SENDER, "public_url": PUBLIC_URL, "writes_per_minute": 10_000}
-    with runtime_in(folder, pg_databases, embedder, cross_embedder, **mail) as runtime:
+    with new_runtime("mail", **mail) as runtime:
         people = {"admin": "Beheer Mail", "ine": "Ine Vrager", "piet": "Piet Antwoord", "kees": "Kees Digest"}
         tokens_ = make_world(runtime, people, domain="mail.nl", password=PASSWORD)
         with serve_world(runtime, tokens_) as served:
