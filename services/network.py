@@ -345,7 +345,8 @@ class _Ranked:
 
 def _rank(session: Session, policy: AccessPolicy, found: _Found, totals: _Totals, *, limit: int) -> _Ranked:
     authored = practices_repo.authored_counts(session, list(totals.people), policy.practice_clause())
-    people = [(e, e.score(authored.get(e.person.id, 0))) for e in totals.people.values() if _eligible(found, e.items())]
+    others = [e for e in totals.people.values() if e.person.id != policy.viewer.person_id]  # not the asker
+    people = [(e, e.score(authored.get(e.person.id, 0))) for e in others if _eligible(found, e.items())]
     circles = [(c, c.score()) for c in totals.circles.values() if _eligible(found, c.items())]
     return _Ranked(
         sorted(people, key=lambda pair: -pair[1])[:limit],

@@ -108,7 +108,7 @@ def net(module_runtime: Runtime) -> Iterator[Net]:
         )
         assert accepted.status_code == 200
         runtime.worker.drain()
-        yield Net(client, runtime, world.tokens, practices, question)
+        yield Net(client, runtime, {**world.tokens, "els": els}, practices, question)
 
 
 def ask(net: Net, question: str, headers: dict[str, str] | None = None, **extra: object) -> dict:
@@ -140,6 +140,15 @@ def test_ask_returns_practices_people_communities_and_questions_with_reasons(net
     communities = {c["community"]["name"]: c for c in body["communities"]}
     assert "Kring Geldzorgen" in communities
     assert "Huisbezoek bij een eerste betalingsachterstand" in communities["Kring Geldzorgen"]["reasons"][0]
+
+
+def test_the_asker_is_not_suggested_to_themselves(net: Net) -> None:
+    """Els wrote the practice and answered a close question, so colleagues are pointed to her; Els asking is not
+    pointed to herself."""
+    question = "Een huurder met een eerste betalingsachterstand reageert niet op brieven: wie ging vroeg op huisbezoek?"
+    els = "els@veendorp.example.org"
+    assert els in {p["email"] for p in ask(net, question, headers=net.bearer("wim"))["people"]}
+    assert els not in {p["email"] for p in ask(net, question, headers=net.bearer("els"))["people"]}
 
 
 def test_a_hidden_profile_never_appears_and_contact_details_need_sign_in(net: Net) -> None:
