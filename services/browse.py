@@ -23,7 +23,7 @@ from storage.repositories import browse as repo
 from storage.repositories import directory
 from storage.repositories import practices as practices_repo
 from storage.repositories import questions as questions_repo
-from storage.repositories.practices import PracticeFilters
+from storage.repositories.practices import HitRow, PracticeFilters
 
 RESULT_WINDOW = 50  # facets count the best this many practices; pages are cut from them
 PER_PAGE = 10
@@ -95,7 +95,7 @@ def results(
     return ResultsPage(shown, len(hits), page, pages, found.nothing_strong, facet_counts(hits, filters))
 
 
-def _values(practice: Practice, facet: str) -> list[tuple[str, str]]:
+def _values(practice: HitRow, facet: str) -> list[tuple[str, str]]:
     """(value, label source) pairs of a practice for one facet; labels of vocabularies come from the pages."""
     if facet in ("theme", "legal_frame"):
         return [(v, v) for v in practice.tag_values(facet)]

@@ -16,16 +16,15 @@ from core import metrics
 from schemas.network import GapRead
 from services.access import AccessPolicy
 from services.confidence import Label, nothing_strong
-from storage.models import Practice
 from storage.repositories import questions as questions_repo
-from storage.repositories.practices import PracticeFilters
+from storage.repositories.practices import HitRow, PracticeFilters
 
 
 class Judged(Protocol):
     """A hit as a gap sees it: its practice and its label. Search counts gaps, so gaps names no search type."""
 
     @property
-    def practice(self) -> Practice: ...
+    def practice(self) -> HitRow: ...
 
     @property
     def label(self) -> Label | None: ...

@@ -37,11 +37,11 @@ from services.access import AccessPolicy
 from services.confidence import Judgement, Label, at_least, nothing_strong
 from services.gaps import count_if_weak
 from services.search import PracticeHit
-from storage.models import Community, Person, Practice, Question
+from storage.models import Community, Person, Question
 from storage.repositories import directory
 from storage.repositories import practices as practices_repo
 from storage.repositories import questions as questions_repo
-from storage.repositories.practices import PracticeFilters
+from storage.repositories.practices import HitRow, PracticeFilters, Ref
 
 PRACTICE_CANDIDATES = 20  # practices whose people and communities are weighed
 QUESTION_CANDIDATES = 8
@@ -142,7 +142,7 @@ class _Expertise:
 
 @dataclass
 class _Circle:
-    community: Community
+    community: Community | Ref  # a question's community, or a hit's
     practices: list[_Item] = field(default_factory=list)
     questions: list[_Item] = field(default_factory=list)
 
@@ -272,7 +272,7 @@ class _Totals:
             return None  # a hidden profile appears in nobody's network view
         return self.people.setdefault(person.id, _Expertise(person))
 
-    def community(self, community: Community) -> _Circle:
+    def community(self, community: Community | Ref) -> _Circle:
         return self.circles.setdefault(community.id, _Circle(community))
 
 
@@ -413,7 +413,7 @@ def _network_community(circle: _Circle, score: float, *, calibrated: bool) -> Ne
     )
 
 
-def _practice_reason(practice: Practice, section: str) -> str:
+def _practice_reason(practice: HitRow, section: str) -> str:
     where = f" ({practice.organisation.name})" if practice.organisation else ""
     return f"komt overeen in het onderdeel ‘{SECTION_LABELS.get(section, section)}’{where}"
 

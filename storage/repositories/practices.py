@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
@@ -71,24 +71,111 @@ def get_many(session: Session, ids: Sequence[uuid.UUID], access: ColumnElement[b
     return {p.id: p for p in rows}
 
 
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """An organisation or community as a hit names it."""
+
+    id: uuid.UUID
+    slug: str
+    name: str
+
+
+@dataclass(slots=True)
+class HitRow:
+    """A practice as a list of hits shows it: its summary fields, the section texts its passage is cut from, its
+    organisation, community and tags, read by Core queries (``hits``). The fields are ``Practice``'s own names, so
+    ``PracticeSummary.model_validate`` and the templates read a hit as they read a practice.
+
+    A search shows ten of these; loading them as ORM objects cost 3.4 ms, mostly the ORM's fixed cost per object
+    (docs/capacity.md)."""
+
+    id: uuid.UUID
+    slug: str
+    version: int
+    title: str
+    summary: str
+    situation: str
+    target_group: str | None
+    not_for: str | None
+    goals: str | None
+    approach: str
+    working_elements: str | None
+    results: str | None
+    lessons: str | None
+    preconditions: str | None
+    costs: str | None
+    language: str
+    recognition_level: str
+    status: str
+    visibility: str
+    community_id: uuid.UUID | None
+    updated_at: datetime
+    organisation: Ref | None = None
+    community: Ref | None = None
+    tags: list[tuple[str, str]] = field(default_factory=list)  # (kind, value)
+    authors: list[PracticeAuthor] = field(default_factory=list)  # loaded on request (``hits(authors=True)``)
+
+    def tag_values(self, kind: str) -> list[str]:
+        return sorted(value for tag_kind, value in self.tags if tag_kind == kind)
+
+    @property
+    def themes(self) -> list[str]:
+        return self.tag_values("theme")
+
+    @property
+    def legal_frames(self) -> list[str]:
+        return self.tag_values("legal_frame")
+
+
+# The practice's own columns of a hit row, in the order of its fields.
+_HIT_COLUMNS = tuple(Practice.__table__.c[f.name] for f in fields(HitRow) if f.name in Practice.__table__.c)
+
+
 def hits(
     session: Session, ids: Sequence[uuid.UUID], access: ColumnElement[bool], *, authors: bool = False
-) -> dict[uuid.UUID, Practice]:
-    """Practices as a list of hits shows them (organisation, community, tags), in two queries; ``authors`` loads the
-    authors too (one more), for the network view."""
+) -> dict[uuid.UUID, HitRow]:
+    """Practices as a list of hits shows them (``HitRow``), in two Core queries: the rows with their organisation
+    and community joined, then their tags (joined, every tag would repeat its practice's texts). ``authors`` loads
+    the authors too, with their people and organisations (one ORM query), for the network view."""
     if not ids:
         return {}
-    # Tags in a query of their own: joined, every tag would repeat its practice's row with all its texts.
-    options = [joinedload(Practice.organisation), joinedload(Practice.community), selectinload(Practice.tags)]
+    org, community = Organisation.__table__, Community.__table__
+    query = (
+        select(*_HIT_COLUMNS, org.c.id, org.c.slug, org.c.name, community.c.id, community.c.slug, community.c.name)
+        .select_from(
+            Practice.__table__.outerjoin(org, org.c.id == Practice.organisation_id).outerjoin(
+                community, community.c.id == Practice.community_id
+            )
+        )
+        .where(Practice.id.in_(ids), access)
+    )
+    own = len(_HIT_COLUMNS)
+    found: dict[uuid.UUID, HitRow] = {}
+    for row in session.execute(query):
+        values = tuple(row)
+        org_id, org_slug, org_name, community_id, community_slug, community_name = values[own:]
+        found[values[0]] = hit = HitRow(*values[:own])
+        if org_id is not None:
+            hit.organisation = Ref(org_id, org_slug, org_name)
+        if community_id is not None:
+            hit.community = Ref(community_id, community_slug, community_name)
+    if not found:
+        return found
+    tags = select(PracticeTag.practice_id, PracticeTag.kind, PracticeTag.value).where(
+        PracticeTag.practice_id.in_(list(found))
+    )
+    for practice_id, kind, value in session.execute(tags):
+        found[practice_id].tags.append((kind, value))
     if authors:
-        # One query for authors with their people and organisations joined, not three chained selectin loads: one
-        # round trip for the 20 practices of the network view.
-        options.append(selectinload(Practice.authors).joinedload(PracticeAuthor.person).joinedload(Person.organisation))
-    # Only many-to-one relations are joined: one row per practice, nothing to make unique.
-    return {
-        practice.id: practice
-        for practice in session.scalars(select(Practice).where(Practice.id.in_(ids), access).options(*options))
-    }
+        query_authors = (
+            select(PracticeAuthor)
+            .where(PracticeAuthor.practice_id.in_(list(found)))
+            .options(joinedload(PracticeAuthor.person).joinedload(Person.organisation))
+            .order_by(PracticeAuthor.practice_id, PracticeAuthor.position)
+        )
+        for author in session.scalars(query_authors):
+            found[author.practice_id].authors.append(author)
+    return found
 
 
 def applied_counts(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
