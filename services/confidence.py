@@ -90,6 +90,7 @@ class Evidence:
 
 SAME_FEATURES = ("dense", "margin", "lexical", "share", "log_words")
 ACROSS_FEATURES = ("dense", "z")
+COSINE_FEATURES = ("dense", "margin", "z")  # the features that grow with a hit's cosine
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,12 @@ class Calibration:
         features = evidence.features()
         z = weights.get("bias", 0.0) + sum(w * features.get(name, 0.0) for name, w in weights.items() if name != "bias")
         return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+
+    @property
+    def monotone(self) -> bool:
+        """Whether a higher cosine never lowers the relevance: no cosine feature weighs negatively. Search then
+        judges a hit on an upper bound of its cosine first (services/search.py ``judge``)."""
+        return all(weights.get(name, 0.0) >= 0 for weights in (self.same, self.across) for name in COSINE_FEATURES)
 
     def judge(self, evidence: Evidence) -> Judgement:
         relevance = self.relevance(evidence)

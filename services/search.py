@@ -32,14 +32,14 @@ from services.gaps import count_if_weak
 from storage.models import Practice
 from storage.repositories import directory
 from storage.repositories import practices as repo
-from storage.repositories.practices import PracticeFilters
+from storage.repositories.practices import HitRow, PracticeFilters
 
 APPLIED_BOOST = 0.03  # x log(1 + organisations that applied it): a tie-breaker, not a relevance signal
 
 
 @dataclass(frozen=True)
 class PracticeHit:
-    practice: Practice
+    practice: HitRow
     score: float
     found: DocumentHit  # where the index found it
     terms: QueryTerms
@@ -132,23 +132,57 @@ def evidence(
 
 
 def judge(
-    searcher: HybridSearcher, hits: list[DocumentHit], vectors: QueryVectors, query: str
+    searcher: HybridSearcher,
+    hits: list[DocumentHit],
+    vectors: QueryVectors,
+    query: str,
+    *,
+    wanted: int | None = None,
+    floor: bool = True,
 ) -> dict[uuid.UUID, Judgement]:
     """Calibrated relevance of each hit (practices and questions alike). Empty when a leg did not run (single-leg
-    modes) or the model has no calibration: then nothing is labelled and nothing is left out.
+    modes) or the model has no calibration: then nothing is labelled and nothing is left out. ``floor`` False: a hit
+    below the floor is 'zwak' rather than left out.
 
-    A whole result is judged (a hundred hits or more): a hit the dense leg did not list is first judged on an upper
-    bound of its cosine, and only when that bound clears the floor is its closest passage looked up."""
+    Each hit is judged on what the ranking legs listed. A hit a dense leg did not list is judged first on an upper
+    bound of its cosine (the leg's last listed one): its label can only be that or weaker, as the calibration weighs
+    every cosine feature positively. Only where the exact label could change what is shown is its closest passage
+    looked up, in one more engine round: with ``wanted``, the first ``wanted`` hits in shown order
+    (``in_shown_order``) are what is shown, and a hit whose best possible place is below them is left out of the
+    result rather than looked up; without it, every hit whose bound clears the floor is looked up."""
     calibration = calibration_for(searcher.family)
     if calibration is None:
         return {}
     found = evidence(searcher, hits, vectors, query, bounded=True)
     if not found:  # the dense leg did not run (a lexical search)
         return {}
-    unlisted = [h for h in hits if h.dense is None or (vectors.cross is not None and h.cross is None)]
-    again = [h for h in unlisted if calibration.judge(found[h.doc_id]).label is not None]
-    found |= evidence(searcher, again, vectors, query) if again else {}
-    return {doc_id: calibration.judge(seen) for doc_id, seen in found.items()}
+
+    def of(seen: Evidence) -> Judgement:
+        judged = calibration.judge(seen)
+        return judged if floor or judged.label else replace(judged, label=Label.WEAK)
+
+    judged = {doc_id: of(seen) for doc_id, seen in found.items()}
+    place = {h.doc_id: (shown_rank(judged[h.doc_id].label), -h.score, n) for n, h in enumerate(hits)}
+    unsure = {
+        h.doc_id
+        for h in hits
+        if (h.dense is None or (vectors.cross is not None and h.cross is None)) and judged[h.doc_id].label is not None
+    }
+    if wanted is None or not calibration.monotone:
+        wanted = len(hits)
+    while unsure:
+        sure = sorted(place[d] for d, j in judged.items() if j.label is not None and d not in unsure)
+        last = sure[wanted - 1] if len(sure) >= wanted else None  # the place a hit must beat to be shown
+        again = [h for h in hits if h.doc_id in unsure and (last is None or place[h.doc_id] < last)]
+        if not again:
+            break
+        for doc_id, seen in evidence(searcher, again, vectors, query).items():
+            judged[doc_id] = of(seen)
+            place[doc_id] = (shown_rank(judged[doc_id].label), *place[doc_id][1:])
+        unsure -= {h.doc_id for h in again}
+    for doc_id in unsure:  # below the shown ones whatever their exact label: not looked up, not shown
+        del judged[doc_id]
+    return judged
 
 
 def index_filter(session: Session, filters: PracticeFilters, policy: AccessPolicy) -> IndexFilter:
@@ -199,7 +233,7 @@ def resolve_hits(
     return results
 
 
-def _snippet(practice: Practice, hit: DocumentHit, terms: QueryTerms) -> tuple[str, Snippet]:
+def _snippet(practice: HitRow, hit: DocumentHit, terms: QueryTerms) -> tuple[str, Snippet]:
     """The section that shows the query's words, and a passage of it: the best chunk's section when its text
     holds query terms, else the first other section that does (words are scored on the whole practice, so they
     may sit anywhere); when no section holds a query word (a match on meaning alone), the best chunk's section.
@@ -289,13 +323,15 @@ def search(
     flt = index_filter(session, filters, policy)
     vectors = vectors or searcher.encode(query, mode)
     # Every practice a leg lists, each leg at least as deep as this page: labels may reorder any of them.
-    hits = searcher.search(query, flt, limit=None, mode=mode, vectors=vectors, depth=offset + limit)
-    judged = judge(searcher, hits, vectors, query) if mode == SearchMode.HYBRID else {}
-    if not floor:
-        judged = {doc: replace(j, label=j.label or Label.WEAK) for doc, j in judged.items()}
+    hits = boost_applied(
+        session, searcher.search(query, flt, limit=None, mode=mode, vectors=vectors, depth=offset + limit)
+    )
+    judged = (
+        judge(searcher, hits, vectors, query, wanted=offset + limit, floor=floor) if mode == SearchMode.HYBRID else {}
+    )
     if judged:
-        hits = [h for h in hits if judged[h.doc_id].label is not None]
-    ordered = in_shown_order(boost_applied(session, hits), judged)[offset : offset + limit]
+        hits = [h for h in hits if h.doc_id in judged and judged[h.doc_id].label is not None]
+    ordered = in_shown_order(hits, judged)[offset : offset + limit]
     return resolve_hits(session, ordered, policy, query, searcher, judged, authors=authors)
 
 
