@@ -11,6 +11,7 @@ import json
 import logging
 import signal
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -87,8 +88,12 @@ def _drain(runtime: Runtime, desc: str) -> None:
 
     with runtime.database.unit_of_work() as session:
         total = index_tasks.backlog(session).pending
+    start = time.monotonic()
     with tqdm(total=total, desc=desc, unit="document", disable=total == 0) as bar:
-        runtime.worker.drain(progress=bar.update)
+        done = runtime.worker.drain(progress=bar.update)
+    if done:
+        seconds = time.monotonic() - start
+        click.echo(f"indexed {done} documents in {seconds:.0f} s ({done / seconds:.1f} documents/s)")
     runtime.index.optimize()
 
 
