@@ -15,6 +15,10 @@ Printed: requests and rate per kind, p50/p90/p99/max latency, 5xx and transport 
 
     python benchmarks/load.py                        # 32 clients, 10 minutes
     python benchmarks/load.py --seconds 120          # a shorter run on a busy machine
+    python benchmarks/load.py --data-dir /tmp/pb-10k-load --clients 16 --seconds 300 --mix search=60,page=30,write=10
+
+``page`` opens what a professional opens in the browser: the results page for a question (half of them), the home
+page, a practice page, the questions and the communities. Writes change the data dir: measure on a copy.
 """
 
 from __future__ import annotations
@@ -43,6 +47,18 @@ from benchmarks.search_latency import QUESTIONS  # noqa: E402
 
 HOST = "127.0.0.1"  # loopback only: this script must never load anything but a local service
 MIX = (("read", 45), ("search", 30), ("ask", 10), ("write", 15))
+KINDS = ("read", "page", "search", "ask", "write")
+
+
+def parse_mix(text: str) -> tuple[tuple[str, int], ...]:
+    """``search=60,page=30,write=10`` -> ((kind, weight), ...)."""
+    mix = []
+    for part in text.split(","):
+        kind, _, weight = part.partition("=")
+        if kind.strip() not in KINDS or not weight.strip().isdigit():
+            raise SystemExit(f"--mix: {part!r} is not KIND=WEIGHT with KIND one of {', '.join(KINDS)}")
+        mix.append((kind.strip(), int(weight)))
+    return tuple(mix)
 
 
 @dataclass
@@ -97,11 +113,17 @@ async def wait_indexed(client: httpx.AsyncClient, limit_seconds: float) -> dict[
 
 
 async def one_client(
-    number: int, client: httpx.AsyncClient, until: float, tally: Tally, slugs: list[str], counter: list[int]
+    number: int,
+    client: httpx.AsyncClient,
+    until: float,
+    tally: Tally,
+    slugs: list[str],
+    counter: list[int],
+    mix: tuple[tuple[str, int], ...] = MIX,
 ) -> None:
     rng = random.Random(number)
-    kinds = [k for k, _ in MIX]
-    weights = [w for _, w in MIX]
+    kinds = [k for k, _ in mix]
+    weights = [w for _, w in mix]
     while time.monotonic() < until:
         kind = rng.choices(kinds, weights)[0]
         slug = rng.choice(slugs)
@@ -118,6 +140,10 @@ async def one_client(
                     ]
                 )
                 response = await client.get(path)
+            elif kind == "page":  # what a professional opens in the browser: results, a practice, the lists
+                path = rng.choice(["/", f"/praktijken/{slug}", "/vragen", "/gemeenschappen"])
+                params = {"q": rng.choice(QUESTIONS)} if rng.random() < 0.5 else None
+                response = await client.get("/" if params else path, params=params)
             elif kind == "search":
                 response = await client.get("/api/v1/search", params={"q": rng.choice(QUESTIONS), "limit": 10})
             elif kind == "ask":
@@ -180,7 +206,9 @@ async def verify(client: httpx.AsyncClient, tally: Tally) -> tuple[int, int]:
     return lost_sql, lost_index
 
 
-async def run(url: str, token: str, clients: int, seconds: float, service_pid: int) -> int:
+async def run(
+    url: str, token: str, clients: int, seconds: float, service_pid: int, mix: tuple[tuple[str, int], ...] = MIX
+) -> int:
     headers = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120, limits=limits) as client:
@@ -193,7 +221,7 @@ async def run(url: str, token: str, clients: int, seconds: float, service_pid: i
         monitor = CpuMonitor(["self", service_pid])
         started = time.monotonic()
         until = started + seconds
-        await asyncio.gather(*(one_client(n, client, until, tally, slugs, counter) for n in range(clients)))
+        await asyncio.gather(*(one_client(n, client, until, tally, slugs, counter, mix) for n in range(clients)))
         elapsed = time.monotonic() - started
         busy = monitor.describe()
         drain_started = time.monotonic()
@@ -202,7 +230,7 @@ async def run(url: str, token: str, clients: int, seconds: float, service_pid: i
         lost_sql, lost_index = await verify(client, tally)
 
     rows = []
-    for kind, _ in MIX:
+    for kind, _ in mix:
         values = tally.latencies[kind]
         if not values:
             continue
@@ -237,6 +265,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=600)
     parser.add_argument("--data-dir", type=Path, default=None, help="Default: a new temporary folder.")
+    parser.add_argument(
+        "--mix",
+        type=parse_mix,
+        default=MIX,
+        help="weights per kind, e.g. search=60,page=30,write=10 (default read=45,search=30,ask=10,write=15)",
+    )
     args = parser.parse_args()
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="pb-load-"))
     database_url = f"sqlite:///{(data_dir / 'praktijkbank.sqlite3').resolve()}"
@@ -254,7 +288,7 @@ def main() -> None:
     with log.open("ab") as out:
         service = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
     try:
-        code = asyncio.run(run(f"http://{HOST}:{port}", token, args.clients, args.seconds, service.pid))
+        code = asyncio.run(run(f"http://{HOST}:{port}", token, args.clients, args.seconds, service.pid, args.mix))
     finally:
         service.terminate()
         service.wait(timeout=60)
