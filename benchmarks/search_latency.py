@@ -14,7 +14,8 @@ then sends requests with httpx and reports p50/p95/p99/mean latency per scenario
   web             GET {--web-path}?q=...                     (the results page; default ``/``)
 
 The floor, in the same run: before the service starts, this process opens the same index and model and times,
-on the same questions, the query embedding alone and the engine queries alone (the dense and the lexical leg
+on the same questions, the query embedding alone (``HybridSearcher.encode``: both models of a pair at once, as the
+service runs them, and the words) and the engine queries alone (the dense and the lexical leg
 with the anonymous access filter, as the searcher asks them); for ``similar`` the stored vectors plus the legs.
 Each row then shows the service's p50 as a multiple of that floor (search, ask and web against the search floor).
 
@@ -148,7 +149,6 @@ def measure_floor(data_dir: Path, similar_refs: int = 100) -> Floor:
     from core.settings import Settings
     from indexing.factory import index_meta, live_index, load_cross_model, open_index
     from indexing.index import CROSS, FieldIn, IndexQuery
-    from indexing.lexical import guess_language
     from indexing.search import HybridSearcher, _normalized_mean
     from services.access import ANONYMOUS, AccessPolicy
     from services.runtime import load_model, make_lexical
@@ -177,11 +177,10 @@ def measure_floor(data_dir: Path, similar_refs: int = 100) -> Floor:
         for measured in [False] + [True] * ENGINE_ROUNDS:
             for text in QUESTIONS:
                 start = time.perf_counter()
-                dense = embedder.embed_query(text)
-                crossing = cross.embed_query(text) if cross else None
-                embedded = time.perf_counter()
-                sparse = lexical.query(text, guess_language(text))
-                legs = time.perf_counter()
+                encoded = searcher.encode(text)
+                embedded = legs = time.perf_counter()
+                dense, sparse, crossing = encoded.dense, encoded.sparse, encoded.cross
+                assert dense is not None and sparse is not None
                 index.query(IndexQuery(dense, None, flt, limit=chunk_limit))
                 index.query(IndexQuery(None, sparse, flt, limit=searcher._candidates))
                 if crossing is not None:

@@ -172,14 +172,17 @@ class HybridSearcher:
         """The query's vectors, to reuse for several searches. Calls the model: run it off the event loop.
 
         Concurrent queries share one model call; a query asked recently comes from the cache (vectors, words and
-        language: everything that depends only on the text)."""
+        language: everything that depends only on the text). With two models, the cross model embeds on its
+        batcher's thread while this one runs the primary model and the words: the two overlap (both release the
+        GIL in their kernels), and each model sees the same input as one after the other, so the same vectors."""
         cached = self._encoded.get((text, mode))
         if cached is not None:
             return cached
+        crossing = self._cross_queries.submit(text) if self._cross_queries and mode == SearchMode.HYBRID else None
         language = guess_language(text)
         dense = self._queries.embed(text) if mode != SearchMode.LEXICAL else None
         sparse = self.lexical.query(text, language) if mode != SearchMode.DENSE else None
-        cross = self._cross_queries.embed(text) if self._cross_queries and mode == SearchMode.HYBRID else None
+        cross = crossing.result() if crossing is not None else None
         encoded = QueryVectors(dense, sparse, language, cross)
         self._encoded.put((text, mode), encoded)
         return encoded
