@@ -7,8 +7,9 @@ import json
 import logging
 import os
 import shutil
+import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -37,6 +38,8 @@ META_FILE = "praktijkbank-index.json"
 # Points whose hit fields (HIT_FIELDS) are kept in memory: reading a hit's payload from the engine costs several
 # times the search itself (docs/capacity.md). The bound, every point of 20k practices, keeps the memory small.
 HIT_CACHE_POINTS = 200_000
+WARM_PAGE = 100  # points per scroll when every point's hit fields are read (``EdgeIndex.warm``)
+WARM_PAUSE = 0.001  # seconds between two pages
 STORAGE_KEY = "storage"  # how the vectors are stored: not part of IndexMeta, a change needs no rebuild to answer
 
 
@@ -73,6 +76,9 @@ class EdgeIndex:
         self.quantization = quantization
         self._documents = DocumentCount(self.count)  # only this process writes an embedded index
         self._hit_fields = HitFields(HIT_CACHE_POINTS)
+        self._closing = threading.Event()
+        self._warming: threading.Thread | None = None  # started by the first search that reads hit fields
+        self._warm_lock = threading.Lock()
         self._lock_fd = _lock(path)
         try:
             # No meta file means a creation that died half-way: nothing in it can be trusted.
@@ -153,8 +159,10 @@ class EdgeIndex:
             flt = flt.excluding(FieldIn("version", (keep_version,)))
         edge_filter = to_edge_filter(flt)
         assert edge_filter is not None
+        removed = self._point_ids(edge_filter)
         with self._documents.changing():
             self._shard.update(qe.UpdateOperation.delete_points_by_filter(edge_filter))
+        self._hit_fields.forget(removed)
 
     def query(self, query: IndexQuery) -> list[IndexHit]:
         if query.dense is not None:
@@ -178,9 +186,57 @@ class EdgeIndex:
         ]
 
     def _read_hit_fields(self, point_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+        if self._warming is None:  # the first search that needs them: read every point's, in the background
+            self.warm_in_background()
         wanted: list[int | uuid.UUID | str] = list(point_ids)
         records = self._shard.retrieve(wanted, with_payload=list(HIT_FIELDS), with_vector=False)
-        return {_uuid(r.id): r.payload or {} for r in records}
+        strings: dict[str, str] = {}
+        return {_uuid(r.id): _shared(r.payload or {}, strings) for r in records}
+
+    def _point_ids(self, edge_filter: qe.Filter) -> list[uuid.UUID]:
+        ids: list[uuid.UUID] = []
+        offset: Any = None
+        while True:
+            records, offset = self._shard.scroll(
+                qe.ScrollRequest(limit=1000, offset=offset, filter=edge_filter, with_payload=False, with_vector=False)
+            )
+            ids.extend(_uuid(record.id) for record in records)
+            if offset is None:
+                return ids
+
+    def warm(self) -> int:
+        """Read every point's hit fields into memory (up to ``HIT_CACHE_POINTS``), so that no search pays for
+        reading them; stops early when the index closes. Returns how many are kept. A few seconds of one core at
+        the bound: run it in the background (``warm_in_background``)."""
+        shared: dict[str, str] = {}  # one string per document id, section and language (a document has ~10 points)
+        offset: Any = None
+        while not self._closing.is_set() and not self._hit_fields.full:
+            records, offset = self._shard.scroll(
+                qe.ScrollRequest(limit=WARM_PAGE, offset=offset, with_payload=list(HIT_FIELDS), with_vector=False)
+            )
+            self._hit_fields.add(((_uuid(r.id).int, _shared(r.payload or {}, shared)) for r in records), evict=False)
+            if offset is None:
+                break
+            self._closing.wait(WARM_PAUSE)  # searches first: they get the GIL (and the engine) between pages
+        return len(self._hit_fields)
+
+    def warm_in_background(self) -> threading.Thread:
+        """``warm`` on a thread of its own, once; ``close`` stops it. The first search that reads hit fields starts
+        it, not the opening: a process that never searches (an import, a worker) never pays for it, and a service's
+        start is not slowed (the warming thread and the start would share the GIL)."""
+        with self._warm_lock:
+            if self._warming is None:
+                self._warming = threading.Thread(target=self._warm_logged, name=f"warm-{self.name}", daemon=True)
+                self._warming.start()
+            return self._warming
+
+    def _warm_logged(self) -> None:
+        try:
+            kept = self.warm()
+        except Exception:  # searches still work: they read what is not kept
+            logger.exception("could not read the hit fields of %s into memory", self.path)
+            return
+        logger.info("hit fields of %d points of %s in memory", kept, self.name)
 
     def count(self, flt: IndexFilter | None = None, *, heads_only: bool = True) -> int:
         flt = flt or IndexFilter()
@@ -217,6 +273,9 @@ class EdgeIndex:
         self._shard.flush()
 
     def close(self) -> None:
+        self._closing.set()
+        if self._warming is not None:
+            self._warming.join()
         self._shard.flush()
         self._shard.close()
         os.close(self._lock_fd)
@@ -259,24 +318,50 @@ def _lock(path: Path) -> int:
     return fd
 
 
+def _shared(payload: dict[str, Any], strings: dict[str, str]) -> dict[str, Any]:
+    """The hit fields of ``payload``, keyed by this module's names (the engine makes new key strings for every
+    record: four strings a point) and each string value replaced by an equal one already kept, if any."""
+    return {
+        name: strings.setdefault(value, value) if isinstance(value, str) else value
+        for name in HIT_FIELDS
+        if (value := payload.get(name, _MISSING)) is not _MISSING
+    }
+
+
+_MISSING = object()
+
+
 def _uuid(point_id: object) -> uuid.UUID:
     return point_id if isinstance(point_id, uuid.UUID) else uuid.UUID(str(point_id))
 
 
 class HitFields:
-    """The hit fields of recently found points, by point id, at most ``limit`` of them (oldest out first).
+    """The hit fields of points, by point id, at most ``limit`` of them (oldest out first): filled from the first
+    search on (``EdgeIndex.warm``, in the background), by every write of this process (the only writer of an
+    embedded index), and by any point a search finds that is not kept yet (one beyond the limit).
 
     A point's id is made from its document, section and chunk number (``Chunk.point_id``), so those fields never
-    change for an id; its language can, with a new version of the document, and every upsert in this process (the
-    only writer of an embedded index) rewrites what is kept of the points it writes. A removed point's entry stays
-    until it ages out: the engine no longer returns its id.
+    change for an id; its language can, with a new version of the document. A write replaces what is kept of its
+    points; what the engine was read for (warming, or for a search) is only added where nothing is kept yet, so
+    a read that a concurrent write overtook never brings back the older fields. A removed point's entry goes with
+    it (``forget``); one that slips back (read just before its removal) is never asked for: the engine no longer
+    returns its id.
 
     Kept by the id's 128-bit number: a ``uuid.UUID`` hashes in Python, an int in C, and a search looks up hundreds
-    of ids."""
+    of ids. Searches read without the lock (one dict lookup each); writers take it, as making room iterates the dict
+    and another writer's change would break that iteration."""
 
     def __init__(self, limit: int) -> None:
         self._limit = limit
         self._fields: dict[int, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    @property
+    def full(self) -> bool:
+        return len(self._fields) >= self._limit
 
     def of(
         self, point_ids: list[uuid.UUID], read: Callable[[list[uuid.UUID]], dict[uuid.UUID, dict[str, Any]]]
@@ -288,22 +373,51 @@ class HitFields:
         if not missing:
             return found
         read_now = read(missing)
-        for point_id, fields in read_now.items():
-            self._keep(point_id.int, fields)
+        self.add(((point_id.int, fields) for point_id, fields in read_now.items()), wait=False)
         return [
             fields if fields is not None else read_now.get(point_id)
             for point_id, fields in zip(point_ids, found, strict=True)
         ]
 
-    def rewritten(self, points: Sequence[IndexPoint]) -> None:
-        for point in points:
-            key = point.id.int
-            if key in self._fields:
-                self._fields[key] = {name: point.payload[name] for name in HIT_FIELDS if name in point.payload}
-
-    def _keep(self, key: int, fields: dict[str, Any]) -> None:
+    def add(self, read: Iterable[tuple[int, dict[str, Any]]], *, evict: bool = True, wait: bool = True) -> None:
+        """Fields read from the engine, where nothing is kept for the point yet. ``evict``: make room by dropping
+        the oldest entries (a search's points); otherwise stop when full (warming). ``wait`` False (a search): keep
+        nothing if a writer holds the memory rather than wait for it (the warming holds it page after page)."""
         if self._limit <= 0:
             return
-        if len(self._fields) >= self._limit:
-            del self._fields[next(iter(self._fields))]
-        self._fields[key] = fields
+        if not self._lock.acquire(blocking=wait):
+            return
+        try:
+            self._add(read, evict)
+        finally:
+            self._lock.release()
+
+    def _add(self, read: Iterable[tuple[int, dict[str, Any]]], evict: bool) -> None:
+        fields = self._fields
+        for key, value in read:
+            if key in fields:
+                continue
+            if len(fields) >= self._limit:
+                if not evict:
+                    return
+                del fields[next(iter(fields))]
+            fields[key] = value
+
+    def rewritten(self, points: Sequence[IndexPoint]) -> None:
+        """Points just written: their fields replace what was kept."""
+        if self._limit <= 0:
+            return
+        strings: dict[str, str] = {}
+        with self._lock:
+            fields = self._fields
+            for point in points:
+                key = point.id.int
+                fields.pop(key, None)  # re-added last: the newest entry
+                if len(fields) >= self._limit:
+                    del fields[next(iter(fields))]
+                fields[key] = _shared(point.payload, strings)
+
+    def forget(self, point_ids: Iterable[uuid.UUID]) -> None:
+        with self._lock:
+            for point_id in point_ids:
+                self._fields.pop(point_id.int, None)
