@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,26 @@ from storage.base import Base, UTCDateTime, new_id, utcnow
 from storage.models.directory import Community, Organisation, Person
 
 
-class Practice(Base):
+class Tagged:
+    """Themes and legal frames as the schemas read them (``PracticeRead.model_validate(practice)``), from (kind,
+    value) tag pairs: one mapping for an ORM practice and a hit row (``storage.repositories.practices.HitRow``)."""
+
+    def tag_pairs(self) -> Iterable[tuple[str, str]]:
+        raise NotImplementedError
+
+    def tag_values(self, kind: str) -> list[str]:
+        return sorted(value for tag_kind, value in self.tag_pairs() if tag_kind == kind)
+
+    @property
+    def themes(self) -> list[str]:
+        return self.tag_values("theme")
+
+    @property
+    def legal_frames(self) -> list[str]:
+        return self.tag_values("legal_frame")
+
+
+class Practice(Tagged, Base):
     __tablename__ = "practices"
     __table_args__ = (
         Index("ix_practices_created_at_id", "created_at", "id"),
@@ -66,17 +86,8 @@ class Practice(Base):
     )
     tags: Mapped[list[PracticeTag]] = relationship(lazy="raise", cascade="all, delete-orphan")
 
-    def tag_values(self, kind: str) -> list[str]:
-        return sorted(t.value for t in self.tags if t.kind == kind)
-
-    # Read views for the schemas (``PracticeRead.model_validate(practice)``): one mapping, no hand-written copy.
-    @property
-    def themes(self) -> list[str]:
-        return self.tag_values("theme")
-
-    @property
-    def legal_frames(self) -> list[str]:
-        return self.tag_values("legal_frame")
+    def tag_pairs(self) -> Iterable[tuple[str, str]]:
+        return ((t.kind, t.value) for t in self.tags)
 
     @property
     def author_people(self) -> list[Person]:

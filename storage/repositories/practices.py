@@ -21,6 +21,7 @@ from storage.models import (
     PracticeTag,
     PracticeVersion,
 )
+from storage.models.practices import Tagged
 
 _FULL = (
     selectinload(Practice.authors).selectinload(PracticeAuthor.person).selectinload(Person.organisation),
@@ -81,7 +82,7 @@ class Ref:
 
 
 @dataclass(slots=True)
-class HitRow:
+class HitRow(Tagged):
     """A practice as a list of hits shows it: its summary fields, the section texts its passage is cut from, its
     organisation, community and tags, read by Core queries (``hits``). The fields are ``Practice``'s own names, so
     ``PracticeSummary.model_validate`` and the templates read a hit as they read a practice.
@@ -115,16 +116,8 @@ class HitRow:
     tags: list[tuple[str, str]] = field(default_factory=list)  # (kind, value)
     authors: list[PracticeAuthor] = field(default_factory=list)  # loaded on request (``hits(authors=True)``)
 
-    def tag_values(self, kind: str) -> list[str]:
-        return sorted(value for tag_kind, value in self.tags if tag_kind == kind)
-
-    @property
-    def themes(self) -> list[str]:
-        return self.tag_values("theme")
-
-    @property
-    def legal_frames(self) -> list[str]:
-        return self.tag_values("legal_frame")
+    def tag_pairs(self) -> list[tuple[str, str]]:
+        return self.tags
 
 
 # The practice's own columns of a hit row, in the order of its fields.
