@@ -8,16 +8,25 @@ from __future__ import annotations
 
 import re
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from api.app import create_app
+from core.vocab import MailFrequency, NotificationKind
+from services import auth, notifications
+from services.access import AccessPolicy
+from services.mail import compose, content
 from services.runtime import Runtime
+from storage.base import utcnow
+from storage.models import Account, Practice, Question
 from tests.conftest import SEED_DIR, bearer, seed
 from tests.e2e.service import serving
 from tests.factories import make_world
@@ -247,6 +256,70 @@ def test_axe_finds_no_serious_violation_on_any_page_type(story: Story) -> None:
                 )
         page.context.close()
     assert not found, found
+
+
+def _digest_html(story: Story, email: str) -> tuple[str, str]:
+    """A daily digest for ``email`` with a practice and questions of several kinds (a shared question's text, a
+    withheld one's note), built as the mail handler builds it: its HTML part and its unsubscribe link. The
+    notifications are rolled back: nothing of it stays in the story's database."""
+    settings = story.runtime.settings.model_copy(
+        update={"mail_from": "Praktijkbank <noreply@praktijkbank.test>", "public_url": story.url}
+    )
+    with story.runtime.sessions() as session:
+        account = session.scalars(select(Account).where(Account.email == email)).one()
+        practice = session.scalars(select(Practice.id).where(Practice.slug == "budgetcoaching-zes-keukentafelsessies"))
+        practice_id = practice.one()
+        shared = Question(title="Wachtlijst schuldhulp overbruggen", body="Hoe overbruggen jullie de wachttijd?",
+                          visibility="public", share_text=True, themes=[], answers=[])  # fmt: skip
+        withheld = Question(title="Jongere met schulden opent zijn post niet", body="Casus.", visibility="public",
+                            themes=[], answers=[])  # fmt: skip
+        session.add_all([shared, withheld])
+        session.flush()
+        told = [
+            (NotificationKind.APPLIED, "practice", practice_id),
+            (NotificationKind.FEEDBACK, "practice", practice_id),
+            (NotificationKind.SUGGESTED_QUESTION, "question", shared.id),
+            (NotificationKind.SUGGESTED_QUESTION, "question", withheld.id),
+            (NotificationKind.FOLLOWED, "question", shared.id),
+        ]
+        notes = []
+        for kind, subject_kind, subject_id in told:
+            key = f"answer:{uuid.uuid4()}"
+            note = notifications.notify(session, account.person_id, kind, subject_kind, subject_id, key)
+            assert note is not None
+            notes.append(note)
+        policy = AccessPolicy(auth.viewer_for(session, account))
+        made, skipped = content.items(session, notes, policy, settings.base_url)
+        assert len(made) == len(told) and not skipped
+        to = compose.Recipient(account.person_id, "Bert Buiten", email)
+        since = utcnow() - timedelta(days=1)
+        message = compose.digest(settings, "digest:axe", to, MailFrequency.DAILY, since, made)
+        session.rollback()
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    link = re.fullmatch(r"<(.+)>", str(message["List-Unsubscribe"]))
+    assert link is not None and link.group(1).startswith(f"{story.url}/afmelden/")
+    return html, link.group(1)
+
+
+@pytest.mark.sqlite_pass  # what the browser sees of a page; the story itself runs on both
+def test_axe_finds_no_serious_violation_in_a_digest_or_on_the_unsubscribe_pages(story: Story) -> None:
+    """What a mail leads to without signing in: the unsubscribe link's page, before and after its button; and a
+    digest's HTML part, shown as a page (a mail program shows it as one)."""
+    html, unsubscribe = _digest_html(story, "buiten@test.nl")
+    found: dict[str, list[str]] = {}
+    page = story.page(axe=True)
+    page.set_content(html)
+    assert page.locator("h1").count() == 1 and page.locator("a[href*='/praktijken/']").count() >= 2
+    found["digest"] = [f"{v['id']}: {v['help']}" for v in _axe(page)]
+    assert page.goto(unsubscribe).status == 200
+    assert page.locator("h1").inner_text() == "Afmelden voor mail"
+    found["unsubscribe"] = [f"{v['id']}: {v['help']}" for v in _axe(page)]
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("main [role=status]")
+    assert page.locator("h1").inner_text() == "Je bent afgemeld"
+    found["unsubscribed"] = [f"{v['id']}: {v['help']}" for v in _axe(page)]
+    page.context.close()
+    assert not any(found.values()), found
 
 
 def _focused(page: Any) -> dict[str, str]:
