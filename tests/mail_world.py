@@ -18,7 +18,7 @@ from services.mail import preferences
 from services.runtime import job_handlers
 from storage.base import utcnow
 from storage.database import Database, unit_of_work
-from storage.models import Job, Notification, Question
+from storage.models import Job, Notification, Practice, Question
 from tests.conftest import make_settings
 
 SENDER = "Praktijkbank <noreply@praktijkbank.test>"
@@ -71,6 +71,17 @@ class Outbox:
             session.add(question)
             session.flush()
             return question.id
+
+    def practice(self, title: str, summary: str = "Een werkwijze die een ander kan toepassen.") -> uuid.UUID:
+        """A published, public practice (its row only: no versions, no events)."""
+        with unit_of_work(self.db.sessions) as session:
+            practice = Practice(slug=f"praktijk-{uuid.uuid4().hex[:8]}", title=title, summary=summary,
+                                situation="Situatie.", approach="Aanpak.", language="nl",
+                                recognition_level="praktijkvoorbeeld", status="published", visibility="public",
+                                sources=[], authors=[], tags=[])  # fmt: skip
+            session.add(practice)
+            session.flush()
+            return practice.id
 
     def notify(
         self,

@@ -4,6 +4,7 @@ paging, forms with CSRF and errors beside the field, optimistic concurrency, the
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -11,9 +12,14 @@ from html.parser import HTMLParser
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from api.app import create_app
+from core.vocab import NotificationKind
+from services import notifications
 from services.runtime import Runtime
+from storage.database import unit_of_work
+from storage.models import Account
 from tests.conftest import bearer
 from tests.factories import csrf_of, make_world, practice_body, sign_in
 
@@ -373,7 +379,11 @@ def test_every_page_type_renders_signed_out_and_in(site: Site) -> None:
     member = site.signed_in("auteur@test.nl")
     # A member of Kring A may edit the kring's practice, not one of nobody's circle (a 403 page).
     editable = f"/praktijken/{site.practices['community']['slug']}/bewerken"
-    for path in [*paths[:-2], "/mijn", "/mijn/sleutels", "/mijn/feed", "/praktijken/nieuw", editable]:
+    mine = ["/mijn", "/mijn/sleutels", "/mijn/feed", "/meldingen", "/mijn/meldingen-instellingen"]
+    for path in mine:  # signed out: to the sign-in page, and back here afterwards
+        response = site.browser().get(path, follow_redirects=False)
+        assert (response.status_code, response.headers.get("location")) == (303, f"/inloggen?volgende={path}"), path
+    for path in [*paths[:-2], *mine, "/praktijken/nieuw", editable]:
         # Signed in, the sign-in page may send the person on (303); every other page renders.
         expected = (200, 303) if path == "/inloggen" else (200,)
         assert member.get(path).status_code in expected, path
@@ -418,8 +428,15 @@ def test_script_and_event_handlers_render_inert_on_every_page(site: Site) -> Non
                                          "visibility": "public"})  # fmt: skip
     client.post(f"{asked.url.path}/antwoorden", data={"csrf": csrf_of(asked.text), "body": f"Antwoord {XSS}"})
     site.runtime.worker.drain()
+    question_id = uuid.UUID(asked.url.path.rsplit("/", 1)[1])
+    with unit_of_work(site.runtime.sessions) as session:  # Meldingen shows the titles of what it tells of
+        for email in ("collega@test.nl", "admin@test.nl"):
+            person_id = session.scalars(select(Account.person_id).where(Account.email == email)).one()
+            for subject_kind, subject_id in (("practice", uuid.UUID(xss["id"])), ("question", question_id)):
+                key = f"answer:{uuid.uuid4()}"
+                notifications.notify(session, person_id, NotificationKind.FOLLOWED, subject_kind, subject_id, key)
     pages = [f"/praktijken/{xss['slug']}", f"/praktijken/{xss['slug']}/versies", asked.url.path, "/vragen",
-             "/?q=gevaarlijke+titel+situatie", "/vragen/nieuw?vraag=gevaarlijke+titel", "/mijn"]  # fmt: skip
+             "/?q=gevaarlijke+titel+situatie", "/vragen/nieuw?vraag=gevaarlijke+titel", "/mijn", "/meldingen"]  # fmt: skip
     # The colleague wrote the feedback, note, question and answer. The network panel leaves the asker out, so the
     # colleague's applied note (the reason shown beside them) reaches the admin's panel; the admin may also open
     # the edit form.
@@ -432,3 +449,6 @@ def test_script_and_event_handlers_render_inert_on_every_page(site: Site) -> Non
             assert "&lt;script&gt;alert" in html, path  # the dangerous text is on the page, as text
             assert "<script>alert" not in html, path
             assert not active_content(html), path
+        listed = viewer.get("/meldingen").text  # the notifications are there, their titles as text
+        for link, title in ((f"/praktijken/{xss['slug']}", "Gevaarlijke titel"), (asked.url.path, "Vraag")):
+            assert re.search(rf'<a [^>]*href="{re.escape(link)}[^"]*">{title} &lt;script&gt;alert', listed), link

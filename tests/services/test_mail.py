@@ -9,6 +9,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -133,6 +134,48 @@ def test_a_routed_question_is_mailed_as_its_title_and_a_link_unless_its_asker_sh
     assert f"{PUBLIC_URL}/vragen/{private}" in kept.text
     told = by_subject["Een collega stelt een vraag die past bij jouw werk: Wachtlijst schuldhulp"]
     assert "Hoe overbruggen jullie de wachttijd?" in told.text and "Om privacyredenen" not in told.text
+
+
+XSS = '<script>alert("xss")</script><img src=x onerror="alert(1)"><a href="javascript:alert(2)">klik</a>'
+
+
+class _Active(HTMLParser):
+    """What a mail program could run or follow: a script, an event-handler attribute, a javascript: URL."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "img"):
+            self.found.append(tag)
+        for name, value in attrs:
+            if name.startswith("on") or (value or "").strip().lower().startswith("javascript:"):
+                self.found.append(f"{tag} {name}")
+
+
+def test_markup_in_a_title_or_summary_is_text_in_the_html_of_a_direct_mail_and_a_digest(
+    mail: Outbox, receiver: Receiver
+) -> None:
+    ine = mail.person("ine")
+    question = mail.question(title=f"Vraag {XSS}")
+    practice = mail.practice(title=f"Praktijk {XSS}", summary=f"Samenvatting {XSS}")
+    mail.notify(ine, NotificationKind.ANSWER, question)  # direct
+    mail.notify(ine, NotificationKind.FEEDBACK, practice, subject_kind="practice")  # the daily digest
+    mail.notify(ine, NotificationKind.APPLIED, question)  # the daily digest, a question
+    with unit_of_work(mail.db.sessions) as session:
+        assert outbox.queue_digests(session, utcnow()) == 1
+    assert mail.drain() == 2
+    direct = next(r for r in receiver.messages() if "antwoord" in r.subject)
+    digest = next(r for r in receiver.messages() if "overzicht" in r.subject)
+    escaped = "&lt;script&gt;alert(&#34;xss&#34;)&lt;/script&gt;&lt;img src=x onerror=&#34;alert(1)&#34;&gt;"
+    for got, shown in ((direct, ["Vraag"]), (digest, ["Vraag", "Praktijk", "Samenvatting"])):
+        for text in shown:  # on the page as text, every character of it
+            assert f"{text} {escaped}" in got.html, (got.subject, text)
+        parser = _Active()
+        parser.feed(got.html)
+        assert parser.found == [], (got.subject, parser.found)
+        assert XSS in got.text  # the plain-text part shows it as typed: nothing there runs
 
 
 def test_only_a_direct_choice_queues_a_mail_and_the_choice_at_send_time_counts(
