@@ -62,14 +62,17 @@ def waiting(session: Session) -> int:
 
 
 def queue_direct(session: Session, note: Notification) -> bool:
-    """A direct mail for a new notification, when its person chose that and has an address. True when queued."""
-    chosen = preferences.frequency(session, note.person_id, NotificationKind(note.kind))
+    """A direct mail for a new notification, when its person chose that and has an address. True when queued;
+    otherwise the log says why, as for a mail skipped when it was to be sent."""
+    key, kind = f"mail:{note.id}", NotificationKind(note.kind)
+    chosen = preferences.frequency(session, note.person_id, kind)
     if chosen is not MailFrequency.DIRECT:
-        logger.debug("notification %s: no direct mail (%s chooses %s)", note.id, note.person_id, chosen.value)
+        logger.info("%s not sent: the person chooses %s for %s", key, chosen.value, kind.value)
         return False
     if _account(session, note.person_id) is None:
+        logger.info("%s not sent: the person has no active account", key)
         return False
-    jobs.enqueue(session, MAIL_JOB, f"mail:{note.id}", {"notification": str(note.id)})
+    jobs.enqueue(session, MAIL_JOB, key, {"notification": str(note.id)})
     return True
 
 

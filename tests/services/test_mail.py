@@ -20,7 +20,7 @@ from core.vocab import MailFrequency, NotificationKind
 from services.mail import outbox, tokens, transport
 from storage.base import utcnow
 from storage.database import Database, unit_of_work
-from storage.models import Job, Question
+from storage.models import Account, Job, Question
 from storage.repositories import directory
 from tests.conftest import PgDatabases, make_database_url
 from tests.mail_world import PUBLIC_URL, Outbox, mail_settings
@@ -193,6 +193,34 @@ def test_only_a_direct_choice_queues_a_mail_and_the_choice_at_send_time_counts(
     mail.drain()
     assert receiver.messages() == []
     assert [j.outcome for j in mail.jobs("mail")] == ["skipped: the person now chooses weekly for answer"]
+
+
+def test_a_notification_that_queues_no_mail_says_why_in_the_log(
+    mail: Outbox, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    digest, never, disabled = mail.person("ine"), mail.person("piet"), mail.person("kees")
+    mail.choose(never, answer=MailFrequency.NEVER)
+    with unit_of_work(mail.db.sessions) as session:
+        without_account = directory.ensure_person(session, "Paul Papier").id
+        session.execute(update(Account).where(Account.person_id == disabled).values(disabled_at=utcnow()))
+    question = mail.question()
+    with caplog.at_level(logging.INFO, logger="services.mail"):
+        notes = [
+            mail.notify(digest, NotificationKind.FEEDBACK, question),  # default: the daily digest
+            mail.notify(never, NotificationKind.ANSWER, question),
+            mail.notify(without_account, NotificationKind.ANSWER, question),
+            mail.notify(disabled, NotificationKind.ANSWER, question),
+        ]
+    assert mail.jobs("mail") == []
+    logged = [
+        r.getMessage() for r in caplog.records if r.name.startswith("services.mail") and r.levelno == logging.INFO
+    ]
+    assert logged == [
+        f"mail:{notes[0]} not sent: the person chooses daily for feedback",
+        f"mail:{notes[1]} not sent: the person chooses never for answer",
+        f"mail:{notes[2]} not sent: the person has no active account",
+        f"mail:{notes[3]} not sent: the person has no active account",
+    ]
 
 
 def test_a_notification_read_before_its_mail_went_out_is_not_mailed(mail: Outbox, receiver: Receiver) -> None:
