@@ -119,6 +119,10 @@ class CommunityRole(StrEnum):
     CURATOR = "curator"
 
 
+# The roles that review a community's practices (publish or send back) and hear when one is offered for review.
+REVIEWING_ROLES = (CommunityRole.COACH.value, CommunityRole.CURATOR.value)
+
+
 # The long text sections of a practice, in reading order, with their Dutch and English headings.
 SECTIONS: dict[str, tuple[str, str]] = {
     "situation": ("Aanleiding", "Situation"),

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from sqlalchemy import true
 from sqlalchemy.orm import Session
 
-from core.vocab import CommunityRole, EventKind, FollowKind, NotificationKind
+from core.vocab import REVIEWING_ROLES, EventKind, FollowKind, NotificationKind
 from indexing.search import HybridSearcher
 from services import auth, network
 from services.access import ANONYMOUS, AccessPolicy, Viewer, owners_of
-from services.confidence import Label, at_least
+from services.confidence import on_topic
 from services.events import Event
 from services.follows import practice_targets, question_targets
 from storage.models import Answer, Practice, Question
@@ -29,9 +29,7 @@ from storage.repositories import directory, follows
 from storage.repositories import notifications as notifications_repo
 from storage.repositories import practices as practices_repo
 
-SUGGESTED_FROM = Label.POSSIBLE  # a new question goes to the people /ask would show at 'mogelijk' or better
 SUGGESTED_PEOPLE = 10  # at most this many of them, best first
-REVIEWERS = (CommunityRole.COACH.value, CommunityRole.CURATOR.value)
 
 # The first part of a notification's key: which event made it (the key is "<prefix>:<item>").
 PREFIXES: dict[EventKind, str] = {
@@ -100,7 +98,7 @@ def who_know(session: Session, searcher: HybridSearcher, question: Question) -> 
     """The people ``/ask`` suggests for this question to its asker, at 'mogelijk' or better, best first."""
     text = f"{question.title}\n{question.body}"
     people = network.people_who_know(session, searcher, _asker_policy(session, question), text, limit=SUGGESTED_PEOPLE)
-    return [person.id for person, label in people if at_least(label, SUGGESTED_FROM)]
+    return [person.id for person, label in people if on_topic(label)]
 
 
 def _asker_policy(session: Session, question: Question) -> AccessPolicy:
@@ -130,7 +128,7 @@ def _of_practice(session: Session, event: Event, practice: Practice) -> list[Rec
             followers = follows.followers(session, practice_targets(practice))
             return published + each(followers, NotificationKind.FOLLOWED, revision)
         case EventKind.PRACTICE_SUBMITTED if practice.community_id is not None:
-            reviewers = directory.members_with_roles(session, practice.community_id, REVIEWERS)
+            reviewers = directory.members_with_roles(session, practice.community_id, REVIEWING_ROLES)
             return each(reviewers, NotificationKind.REVIEW, revision)
         case EventKind.PRACTICE_UPDATED:
             followers = follows.followers(session, [(FollowKind.PRACTICE.value, str(practice.id))])

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from core.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from core.vocab import REVIEWING_ROLES
 from schemas.accounts import Me, TokenCreate, TokenCreated, TokenRead
 from schemas.common import CONTROL_CHARACTERS
 from services import audit
@@ -31,7 +32,6 @@ from storage.repositories import directory
 TOKEN_PREFIX = "pbk_"  # noqa: S105 - a marker that makes leaked tokens easy to scan for, not a secret
 SESSION_LIFETIME = timedelta(hours=12)
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-_CURATING_ROLES = ("coach", "curator")
 
 
 def digest(secret: str) -> str:
@@ -51,7 +51,7 @@ def viewer_for(session: Session, account: Account) -> Viewer:
         account_id=account.id,
         is_admin=account.is_admin,
         community_ids=frozenset(m.community_id for m in memberships),
-        curator_community_ids=frozenset(m.community_id for m in memberships if m.role in _CURATING_ROLES),
+        curator_community_ids=frozenset(m.community_id for m in memberships if m.role in REVIEWING_ROLES),
     )
 
 

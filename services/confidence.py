@@ -56,6 +56,15 @@ def at_least(label: Label | None, bar: Label) -> bool:
     return label is not None and LABEL_ORDER.index(label) <= LABEL_ORDER.index(bar)
 
 
+# On topic: a practice at this label or stronger. Only then does the network suggest people and communities, does a
+# new question reach the people who know, and does a draft's similar-check show a practice.
+ON_TOPIC = Label.POSSIBLE
+
+
+def on_topic(label: Label | None) -> bool:
+    return at_least(label, ON_TOPIC)
+
+
 @dataclass(frozen=True)
 class Judgement:
     """What the calibration makes of one hit: its relevance and its label (None: below the floor)."""

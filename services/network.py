@@ -31,10 +31,11 @@ from schemas.network import (
     SuggestedQuestion,
 )
 from schemas.practices import PracticeSummary
+from services import confidence
 from services import questions as question_service
 from services import search as search_service
 from services.access import AccessPolicy
-from services.confidence import Judgement, Label, at_least, nothing_strong
+from services.confidence import Judgement, Label, nothing_strong
 from services.gaps import count_if_weak
 from services.search import PracticeHit
 from storage.models import Community, Person, Question
@@ -46,9 +47,6 @@ from storage.repositories.practices import HitRow, PracticeFilters, Ref
 PRACTICE_CANDIDATES = 20  # practices whose people and communities are weighed
 QUESTION_CANDIDATES = 8
 HALF_LIFE_YEARS = 3.0
-# People and communities are suggested only when at least one practice is this good: otherwise the question lies
-# outside what the bank knows.
-SUGGESTED_FROM = Label.POSSIBLE
 # The strongest pieces of evidence count with falling weights; the rest is not counted. Someone who wrote much
 # collects many weak matches, so volume must not outweigh one strong match.
 EVIDENCE_WEIGHTS = (1.0, 0.5, 0.25)
@@ -211,7 +209,7 @@ class _Found:
 
     @property
     def in_domain(self) -> bool:
-        return any(at_least(h.label, SUGGESTED_FROM) for h in self.practices)
+        return any(confidence.on_topic(h.label) for h in self.practices)
 
 
 def _or_by_rank(judged: Judgement | None, rank: int) -> Judgement:
@@ -358,7 +356,7 @@ def _eligible(found: _Found, items: list[_Item]) -> bool:
     """Outside the domain nobody is suggested. Within it, a person or community needs evidence at 'mogelijk' or
     better: a pile of weak matches, as a prolific author or a large community collects, is no expertise
     (network_concentration.py measures this). Without calibration, all evidence counts."""
-    return not found.calibrated or (found.in_domain and bool(items) and at_least(_best(items).label, SUGGESTED_FROM))
+    return not found.calibrated or (found.in_domain and bool(items) and confidence.on_topic(_best(items).label))
 
 
 def _response(
@@ -445,7 +443,7 @@ def similar_to_text(
         floor=False,  # the author of the draft judges; the cosine below says how near each one is
     )
     if on_topic:
-        hits = [h for h in hits if h.label is None or at_least(h.label, Label.POSSIBLE)]
+        hits = [h for h in hits if h.label is None or confidence.on_topic(h.label)]
     assert vectors.dense is not None
     closest = searcher.closest([h.practice.id for h in hits], vectors.dense)
     scored = [
