@@ -24,6 +24,15 @@ VISIBILITY_REACH = {Visibility.COMMUNITY: 0, Visibility.INTERNAL: 1, Visibility.
 
 
 @dataclass(frozen=True)
+class Author:
+    """An author as a page names them: the name is the practice's credit, the slug only when their profile shows to
+    the viewer (then the name links to it)."""
+
+    name: str
+    slug: str | None
+
+
+@dataclass(frozen=True)
 class Viewer:
     """Who is asking: anonymous, or a signed-in person with their community roles."""
 
@@ -119,6 +128,11 @@ class AccessPolicy:
 
     def can_see_profile(self, person: Person | None) -> bool:
         return person is not None and person.profile_visibility in self.visible_profiles()
+
+    def authors(self, practice: Practice) -> list[Author]:
+        return [
+            Author(a.person.name, a.person.slug if self.can_see_profile(a.person) else None) for a in practice.authors
+        ]
 
     def require_profile(self, person: Person | None, field: str = "slug") -> Person:
         """The person, when their profile shows to this viewer; a hidden one does not exist for them (404)."""

@@ -17,11 +17,10 @@ from schemas.network import ApplicationRead, FeedbackRead, SimilarPractice
 from services import network, practices
 from services import questions as questions_service
 from services import search as search_service
-from services.access import AccessPolicy
+from services.access import AccessPolicy, Author
 from storage.models import Community, Practice, PracticeVersion, Question
 from storage.repositories import browse as repo
 from storage.repositories import directory
-from storage.repositories import practices as practices_repo
 from storage.repositories import questions as questions_repo
 from storage.repositories.practices import HitRow, PracticeFilters
 
@@ -139,12 +138,6 @@ def facet_counts(hits: list[search_service.PracticeHit], filters: PracticeFilter
 
 
 @dataclass(frozen=True)
-class Author:
-    name: str
-    slug: str | None  # only when their profile shows to the caller: then the name links to it
-
-
-@dataclass(frozen=True)
 class PracticePage:
     practice: Practice
     authors: list[Author]
@@ -160,9 +153,7 @@ def practice_page(session: Session, searcher: HybridSearcher, policy: AccessPoli
     practice = practices.find(session, ref, policy)
     return PracticePage(
         practice=practice,
-        authors=[
-            Author(a.person.name, a.person.slug if policy.can_see_profile(a.person) else None) for a in practice.authors
-        ],
+        authors=policy.authors(practice),
         may_edit=policy.may_edit(practice),
         similar=search_service.similar(session, searcher, policy, practice, limit=5),
         applications=questions_service.applications(session, practice.id, policy),
@@ -182,7 +173,7 @@ class History:
 def history(session: Session, policy: AccessPolicy, ref: str, *, older: int | None, newer: int | None) -> History:
     """The kept versions of a practice and the differences between two of them (by default: the last change)."""
     practice = practices.find(session, ref, policy)
-    kept = practices_repo.versions(session, practice.id)  # newest first
+    kept = practices.kept_versions(session, practice)  # newest first
     by_number = {v.version: v for v in kept}
     if (older and older not in by_number) or (newer and newer not in by_number):
         raise NotFound("no such version", field="version")

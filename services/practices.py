@@ -64,14 +64,18 @@ def page(
     return [PracticeSummary.model_validate(p) for p in rows], last
 
 
+def kept_versions(session: Session, practice: Practice) -> list[PracticeVersion]:
+    """Every kept version of a practice the caller was allowed to find, newest first."""
+    return repo.versions(session, practice.id)
+
+
 def versions(session: Session, ref: PracticeRef, policy: AccessPolicy) -> list[PracticeVersionRead]:
     """Every kept version, newest first."""
-    practice = find(session, ref, policy)
     return [
         PracticeVersionRead(
             version=v.version, created_at=v.created_at, note=v.note, practice=PracticeRead.model_validate(v.snapshot)
         )
-        for v in repo.versions(session, practice.id)
+        for v in kept_versions(session, find(session, ref, policy))
     ]
 
 
@@ -80,6 +84,13 @@ def version(session: Session, ref: PracticeRef, number: int, policy: AccessPolic
         if kept.version == number:
             return kept
     raise NotFound(f"practice has no version {number}", field="version")
+
+
+def for_edit(session: Session, ref: PracticeRef, policy: AccessPolicy) -> Practice:
+    """The practice a reference names, for the writing form: only when the caller may change it."""
+    practice = find(session, ref, policy)
+    policy.require_edit(practice)
+    return practice
 
 
 def etag(practice: Practice, version: int | None = None) -> str:

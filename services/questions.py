@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -78,6 +79,20 @@ def list_questions(session: Session, policy: AccessPolicy, *, open_only: bool, l
 
 def get_question(session: Session, question_id: uuid.UUID, policy: AccessPolicy) -> QuestionRead:
     return to_read(session, require_question(session, question_id, policy), policy)
+
+
+@dataclass(frozen=True)
+class QuestionPage:
+    question: QuestionRead
+    may_accept: bool  # the caller may accept an answer (the asker, an admin)
+    answered: bool  # an answer was accepted
+
+
+def question_page(session: Session, question_id: uuid.UUID, policy: AccessPolicy) -> QuestionPage:
+    """A question with its answers as the caller reads it, and whether they may accept one."""
+    question = require_question(session, question_id, policy)
+    read = to_read(session, question, policy)
+    return QuestionPage(read, policy.may_accept(question), question.accepted_answer_id is not None)
 
 
 def require_question(session: Session, question_id: uuid.UUID, policy: AccessPolicy) -> Question:

@@ -3,20 +3,51 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput
 from core.vocab import RecognitionLevel, Status
 from services import practices
-from services.access import AccessPolicy
+from services.access import AccessPolicy, Author
+from services.practices import PracticeRef
 from storage.models import Practice
 from storage.repositories import browse as repo
 
+Decision = Literal["publish", "send_back"]
 
-def queue(session: Session, policy: AccessPolicy) -> list[Practice]:
+
+@dataclass(frozen=True)
+class Waiting:
+    practice: Practice
+    authors: list[Author]
+
+
+def queue(session: Session, policy: AccessPolicy) -> list[Waiting]:
     """Practices in review in the communities the caller curates (all communities for an admin)."""
-    return repo.in_review(session, policy.reviewed_communities(), policy.practice_clause())
+    waiting = repo.in_review(session, policy.reviewed_communities(), policy.practice_clause())
+    return [Waiting(practice, policy.authors(practice)) for practice in waiting]
+
+
+def decide(
+    session: Session,
+    ref: PracticeRef,
+    decision: Decision,
+    *,
+    version: int,
+    level: RecognitionLevel,
+    comment: str,
+    policy: AccessPolicy,
+) -> Practice:
+    """The review form's use case: publish the ``version`` the curator read with its level, or send it back; a
+    practice changed since then is refused (412), so nobody publishes a text they did not see."""
+    practice = practices.find(session, ref, policy)
+    if_match = practices.etag(practice, version)
+    if decision == "publish":
+        return publish(session, practice.id, level, comment, policy=policy, if_match=if_match)
+    return send_back(session, practice.id, comment, policy=policy, if_match=if_match)
 
 
 def publish(

@@ -7,7 +7,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from api.web.texts import t
-from core.errors import PraktijkbankError
+from core.errors import Conflict, InvalidInput, InvalidTransition, PraktijkbankError
+
+# The refusals a form shows beside its fields, with their status: wrong input (422), a clash with what exists or a
+# status move the workflow does not allow (409). Every other refusal (403, 404…) is the page of its status, as for
+# any request (``api.errors.answer``).
+FIELD_ERRORS = (InvalidInput, Conflict, InvalidTransition)
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -22,14 +27,19 @@ def _message(error: Any) -> str:
     return t("error.invalid")
 
 
-def parse(model: type[Model], data: dict[str, Any]) -> tuple[Model | None, dict[str, str]]:
-    """The validated schema, or None and a Dutch message per field (the first per field)."""
+def parse(
+    model: type[Model], data: dict[str, Any], *, within: str | None = None
+) -> tuple[Model | None, dict[str, str]]:
+    """The validated schema, or None and a Dutch message per field (the first per field). ``within``: the form's
+    fields are the keys of this mapping field of the schema (``{"preferences": {field: value}}``)."""
     try:
-        return model.model_validate(data), {}
+        return model.model_validate({within: data} if within else data), {}
     except ValidationError as exc:
         errors: dict[str, str] = {}
         for error in exc.errors():
             loc = error.get("loc") or ("form",)
+            if within and loc[0] == within and len(loc) > 1:
+                loc = loc[1:]
             errors.setdefault(str(loc[0]), _message(error))
         return None, errors
 

@@ -9,8 +9,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import RuntimeDep
+from api.web.forms import parse
 from api.web.page import Page, PageDep, done
-from api.web.texts import t
 from core.vocab import MailFrequency, NotificationKind
 from schemas.mail import MailPreferencesUpdate
 from services.mail import outbox, preferences, texts, unsubscribe
@@ -60,11 +60,9 @@ async def save_preferences(request: Request, page: PageDep, runtime: RuntimeDep)
     page.check_csrf(str(form.get("csrf", "")))
     me = page.require_me()
     sent = {kind.value: str(form.get(kind.value, "")) for kind in NotificationKind}
-    valid = {f.value for f in MailFrequency}
-    errors = {kind: t("error.invalid") for kind, value in sent.items() if value not in valid}
-    if errors:
+    data, errors = parse(MailPreferencesUpdate, sent, within="preferences")
+    if data is None:
         return _preferences_page(page, outbox.configured(runtime.settings), sent, errors=errors, status=422)
-    data = MailPreferencesUpdate(preferences={NotificationKind(k): MailFrequency(v) for k, v in sent.items()})
     await run_in_threadpool(preferences.update, page.session, me.id, data)
     return done(PREFERENCES_PATH, "mail_preferences_saved")
 

@@ -10,9 +10,8 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SearcherDep
-from api.web.forms import domain_errors, parse
+from api.web.forms import FIELD_ERRORS, domain_errors, parse
 from api.web.page import CsrfField, PageDep, done
-from core.errors import InvalidInput
 from core.vocab import Theme
 from schemas.network import AnswerCreate, QuestionCreate
 from services import browse, network
@@ -77,13 +76,14 @@ def post_question(
                              "share_text": "1" if share_text else "", "themes": themes or []}  # fmt: skip
     fields = {"title": title.strip(), "body": body.strip(), "visibility": visibility, "community": community or None}
     data, errors = parse(QuestionCreate, {**fields, "share_text": share_text, "themes": themes or []})
+    status = 422
     if data is not None:
         try:
             question = service.ask_question(page.session, data, page.policy)
             return done(f"/vragen/{question.id}", "asked")
-        except InvalidInput as exc:
-            errors = domain_errors(exc)
-    return _ask_page(page, searcher, body, typed=typed, errors=errors, status=422)
+        except FIELD_ERRORS as exc:
+            errors, status = domain_errors(exc), exc.status
+    return _ask_page(page, searcher, body, typed=typed, errors=errors, status=status)
 
 
 @router.get("/vragen", response_class=HTMLResponse)
@@ -96,14 +96,13 @@ def questions_page(page: PageDep, open_: Annotated[bool, Query(alias="open")] = 
 def _question_page(
     page: PageDep, question_id: uuid.UUID, *, typed: str, errors: dict[str, str], status: int = 200
 ) -> HTMLResponse:
-    question = service.require_question(page.session, question_id, page.policy)
-    read = service.to_read(page.session, question, page.policy)
+    found = service.question_page(page.session, question_id, page.policy)
     return page.render(
         "question.html",
         status,
-        q=read,
-        may_accept=page.policy.may_accept(question),
-        accepted=question.accepted_answer_id,
+        q=found.question,
+        may_accept=found.may_accept,
+        accepted=found.answered,
         typed=typed,
         errors=errors,
     )

@@ -9,13 +9,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SearcherDep
 from api.routers.common import RefPath
-from api.web.forms import domain_errors, parse
+from api.web.forms import FIELD_ERRORS, domain_errors, parse
 from api.web.page import CsrfField, Page, PageDep, done
-from core.errors import PraktijkbankError, PreconditionFailed
+from core.errors import PreconditionFailed
 from core.vocab import SECTION_NAMES, RecognitionLevel, Status, Theme
 from schemas.practices import PracticeCreate, PracticeUpdate
 from services import browse, practices, review
-from services import practices as practice_service
 from storage.models import Practice
 
 router = APIRouter(include_in_schema=False)
@@ -98,29 +97,33 @@ async def create(request: Request, page: PageDep, searcher: SearcherDep) -> Resp
 
 
 def _create(page: Page, searcher: SearcherDep, typed: dict[str, Any]) -> Response:
-    values = _values(typed)
     if typed["action"] == "check":
-        similar = browse.similar_drafts(page.session, searcher, page.policy, f"{typed['title']}\n{typed['summary']}")
-        return _render(page, typed, similar=similar, checked=True)
+        return _checked(page, searcher, typed)
+    values = _values(typed)
     values["status"] = Status.IN_REVIEW.value if typed["action"] == "submit" else Status.DRAFT.value
     values["authors"] = [page.require_me().slug]  # who writes it on the page is its first author
     data, errors = parse(PracticeCreate, values)
+    status = 422
     if data is not None:
         try:
             practice = practices.create(page.session, data, policy=page.policy)
-            notice = "submitted" if typed["action"] == "submit" else "saved"
-            return done(f"/praktijken/{practice.slug}", notice)
-        except PraktijkbankError as exc:
-            errors = domain_errors(exc)
-    return _render(page, typed, errors=errors, status=422)
+            return done(f"/praktijken/{practice.slug}", "submitted" if typed["action"] == "submit" else "saved")
+        except FIELD_ERRORS as exc:
+            errors, status = domain_errors(exc), exc.status
+    return _render(page, typed, errors=errors, status=status)
+
+
+def _checked(page: Page, searcher: SearcherDep, typed: dict[str, Any], practice: Practice | None = None) -> Response:
+    """The form again with the existing practices that look like it (the "check" button, without a script)."""
+    similar = browse.similar_drafts(page.session, searcher, page.policy, f"{typed['title']}\n{typed['summary']}")
+    return _render(page, typed, practice=practice, similar=similar, checked=True)
 
 
 @router.get("/praktijken/{ref}/bewerken", response_class=HTMLResponse)
 def edit_page(page: PageDep, ref: RefPath) -> HTMLResponse:
     """Edit a practice; the form remembers the version it started from."""
     page.require_me()
-    practice = practice_service.find(page.session, ref, page.policy)
-    page.policy.require_edit(practice)
+    practice = practices.for_edit(page.session, ref, page.policy)
     return _render(page, _typed_from(practice), practice=practice)
 
 
@@ -133,33 +136,34 @@ async def edit(request: Request, page: PageDep, ref: RefPath, searcher: Searcher
 
 
 def _edit(page: Page, searcher: SearcherDep, typed: dict[str, Any], ref: str) -> Response:
-    practice = practice_service.find(page.session, ref, page.policy)
     if typed["action"] == "check":
-        similar = browse.similar_drafts(page.session, searcher, page.policy, f"{typed['title']}\n{typed['summary']}")
-        return _render(page, typed, practice=practice, similar=similar, checked=True)
+        return _checked(page, searcher, typed, practices.for_edit(page.session, ref, page.policy))
     values = _values(typed)
     if not values["community"]:
         values.pop("community")
     data, errors = parse(PracticeUpdate, values)
     version = int(typed["version"]) if typed["version"].isdigit() else 0
+    status = 422
     if data is not None:
         submit = typed["action"] == "submit"
         try:
-            practices.edit(page.session, practice.id, data, version=version, submit=submit, policy=page.policy)
+            practice = practices.edit(page.session, ref, data, version=version, submit=submit, policy=page.policy)
             return done(f"/praktijken/{practice.slug}", "submitted" if submit else "saved")
         except PreconditionFailed:
-            return _render(page, typed, practice=practice, stale=practice, status=409)
-        except PraktijkbankError as exc:
-            errors = domain_errors(exc)
-    return _render(page, typed, practice=practice, errors=errors, status=422)
+            current = practices.for_edit(page.session, ref, page.policy)  # what changed meanwhile, beside the form
+            return _render(page, typed, practice=current, stale=current, status=409)
+        except FIELD_ERRORS as exc:
+            errors, status = domain_errors(exc), exc.status
+    return _render(
+        page, typed, practice=practices.for_edit(page.session, ref, page.policy), errors=errors, status=status
+    )
 
 
 @router.post("/praktijken/{ref}/aanbieden", response_class=HTMLResponse)
 def submit(page: PageDep, ref: RefPath, csrf: CsrfField = "") -> Response:
     """Offer a draft for review by its community."""
     page.check_csrf(csrf)
-    practice = practice_service.find(page.session, ref, page.policy)
-    practices.transition(page.session, practice.id, Status.IN_REVIEW, policy=page.policy, if_match=None, note=None)
+    practice = practices.transition(page.session, ref, Status.IN_REVIEW, policy=page.policy, if_match=None, note=None)
     return done(f"/praktijken/{practice.slug}", "submitted")
 
 
@@ -176,25 +180,25 @@ def decide(
     page: PageDep,
     ref: RefPath,
     version: Annotated[int, Form()],
-    action: Annotated[str, Form(pattern="^(publish|send_back)$")],
+    action: Annotated[review.Decision, Form()],
     csrf: CsrfField = "",
     level: Annotated[RecognitionLevel, Form()] = RecognitionLevel.PRAKTIJKVOORBEELD,
     comment: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Publish with a recognition level and its explanation, or send back to the authors with a comment."""
     page.check_csrf(csrf)
-    practice = practice_service.find(page.session, ref, page.policy)
-    if_match = practices.etag(practice, version)
     try:
-        if action == "publish":
-            review.publish(page.session, practice.id, level, comment, policy=page.policy, if_match=if_match)
-            return done(f"/praktijken/{practice.slug}", "published")
-        review.send_back(page.session, practice.id, comment, policy=page.policy, if_match=if_match)
-        return done("/beoordelen", "sent_back")
-    except PraktijkbankError as exc:
-        errors = {f"{practice.id}": domain_errors(exc).popitem()[1]}
+        practice = review.decide(
+            page.session, ref, action, version=version, level=level, comment=comment, policy=page.policy
+        )
+    except (*FIELD_ERRORS, PreconditionFailed) as exc:
+        # The queue again (with the current version), the reason beside the comment of the practice it concerns.
+        errors = {ref: domain_errors(exc).popitem()[1]}
         waiting = review.queue(page.session, page.policy)
-        return page.render("review.html", 422, waiting=waiting, levels=list(RecognitionLevel), errors=errors)
+        return page.render("review.html", exc.status, waiting=waiting, levels=list(RecognitionLevel), errors=errors)
+    return (
+        done(f"/praktijken/{practice.slug}", "published") if action == "publish" else done("/beoordelen", "sent_back")
+    )
 
 
 async def _run_sync(func: Any, *args: Any) -> Response:

@@ -98,11 +98,35 @@ def test_a_refused_form_writes_nothing_of_what_it_did_before_the_refusal(world: 
     form = {"csrf": csrf_of(review.text), "version": str(before["version"]), "action": "publish",
             "level": "goed_onderbouwd", "comment": "Onderbouwd met twee evaluaties."}  # fmt: skip
     refused = curator.post(f"/praktijken/{before['slug']}/beoordeling", data=form)
-    assert refused.status_code == 422 and "Beoordelen" in refused.text, refused.text[:300]
+    # Refused as the API refuses it (409: no such move), the queue shown again with the reason beside the form.
+    assert refused.status_code == 409 and "Beoordelen" in refused.text, refused.text[:300]
+    assert "botst met bestaande gegevens" in refused.text
     after = admin.get(f"/api/v1/practices/{before['slug']}").json()
     assert (after["version"], after["recognition_level"]) == (before["version"], before["recognition_level"])
     versions = admin.get(f"/api/v1/practices/{before['slug']}/versions").json()
     assert [v["version"] for v in versions] == [before["version"]]
+
+
+def test_a_form_refused_for_who_sends_it_is_the_403_page_not_the_form_again(world: World) -> None:
+    """A form shows beside its fields what is wrong with the input (422, 409); a refusal of the person (403) or of
+    a missing practice (404) is the page of that status, as the API answers it."""
+    created = world.api("admin").post("/api/v1/practices", json=practice_body(title="Ochtendloop", status="published"))
+    assert created.status_code == 201, created.text
+    practice = created.json()
+    stranger = world.browser("vrager")  # may read the public practice, may neither review nor edit it
+    shown = stranger.get(f"/praktijken/{practice['slug']}")
+    form = {"csrf": csrf_of(shown.text), "version": str(practice["version"]), "action": "send_back",
+            "comment": "Graag anders."}  # fmt: skip
+    refused = stranger.post(f"/praktijken/{practice['slug']}/beoordeling", data=form)
+    assert is_dutch_page(refused, 403, "Geen toegang"), (refused.status_code, refused.text[:300])
+    edit = {"csrf": csrf_of(shown.text), "version": str(practice["version"]), "title": "Anders", "summary": "Anders.",
+            "situation": "Anders.", "approach": "Anders.", "themes": "wmo", "visibility": "public", "language": "nl"}  # fmt: skip
+    refused = stranger.post(f"/praktijken/{practice['slug']}/bewerken", data=edit)
+    assert is_dutch_page(refused, 403, "Geen toegang"), (refused.status_code, refused.text[:300])
+    missing = stranger.post("/praktijken/bestaat-niet/beoordeling", data=form)
+    assert is_dutch_page(missing, 404, "Pagina niet gevonden"), missing.status_code
+    after = world.api("admin").get(f"/api/v1/practices/{practice['slug']}").json()
+    assert (after["version"], after["status"], after["title"]) == (1, "published", "Ochtendloop")
 
 
 def test_the_asker_and_an_admin_may_accept_an_answer_and_others_see_no_button(world: World) -> None:
