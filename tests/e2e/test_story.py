@@ -26,6 +26,7 @@ from services.access import AccessPolicy
 from services.mail import compose, content
 from services.runtime import Runtime
 from storage.base import utcnow
+from storage.database import unit_of_work
 from storage.models import Account, Practice, Question
 from tests.conftest import SEED_DIR, bearer, seed
 from tests.e2e.service import serving
@@ -377,6 +378,39 @@ def test_search_and_ask_with_the_keyboard_only(story: Story) -> None:
     _tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == "Stel deze vraag aan het netwerk")
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Je vraag staat in het netwerk")
+    page.context.close()
+
+
+@pytest.mark.sqlite_pass  # what the browser sees of a page; the story itself runs on both
+def test_follow_and_read_notifications_with_the_keyboard_only(story: Story) -> None:
+    practice = "budgetcoaching-zes-keukentafelsessies"
+    page = story.page("collega@test.nl")
+    story.go(page, f"/praktijken/{practice}")
+    _tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"].startswith("Volgen"))
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile("melding=followed"))
+    assert page.locator("form.pb-follow button").inner_text().startswith("Niet meer volgen")
+    story.go(page, "/mijn")
+    assert page.locator(f"#volgen a[href='/praktijken/{practice}']").count() == 1
+
+    with unit_of_work(story.runtime.sessions) as session:  # news of what they follow: two unread notifications
+        person_id = session.scalars(select(Account.person_id).where(Account.email == "collega@test.nl")).one()
+        practice_id = session.scalars(select(Practice.id).where(Practice.slug == practice)).one()
+        for _ in range(2):
+            key = f"updated:{uuid.uuid4()}"
+            notifications.notify(session, person_id, NotificationKind.FOLLOWED, "practice", practice_id, key)
+    story.go(page, "/meldingen")
+    unread = page.locator("li.pb-note--unread").count()
+    assert unread >= 2
+    _tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"].startswith("Markeer als gelezen"))
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile("melding=notification_read"))
+    assert page.locator("li.pb-note--unread").count() == unread - 1
+    _tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == "Alles gelezen")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile("melding=notifications_read"))
+    assert page.locator("li.pb-note--unread").count() == 0
+    assert page.locator("li.pb-note").count() >= 2  # read, still listed
     page.context.close()
 
 
