@@ -43,6 +43,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import CpuMonitor, table  # noqa: E402
+from benchmarks.query_embedding import timed  # noqa: E402
 from benchmarks.search_latency import QUESTIONS  # noqa: E402
 from indexing.query_encoder import QueryBatcher  # noqa: E402
 
@@ -136,16 +137,6 @@ def spinning(model: Any) -> Any:
     options.intra_op_num_threads, options.inter_op_num_threads = 2, 1
     model._session = onnxruntime.InferenceSession(str(model.path), options, providers=["CPUExecutionProvider"])
     return model
-
-
-def one_client(encode: Encode, rounds: int) -> tuple[float, float]:
-    """(wall ms, CPU ms) per question, one question at a time."""
-    n = rounds * len(QUESTIONS)
-    wall, cpu = time.perf_counter(), time.process_time()
-    for _ in range(rounds):
-        for question in QUESTIONS:
-            encode(question)
-    return (time.perf_counter() - wall) * 1000 / n, (time.process_time() - cpu) * 1000 / n
 
 
 def many_clients(encode: Encode, rounds: int, clients: int) -> tuple[float, float, float, float]:
@@ -243,7 +234,7 @@ def main() -> None:
             continue
         for q in QUESTIONS[:4]:  # unmeasured: first calls, threads started
             encode(q)
-        wall, cpu = one_client(encode, args.rounds)
+        wall, cpu = timed(encode, args.rounds)  # one question at a time
         rate, p50, p95, cpu_many = many_clients(encode, args.rounds, args.clients)
         same, use_diff = agreement(
             references[name.split()[0] if name.startswith("e5") else "e5/2"], encode, args.clients

@@ -17,9 +17,7 @@ router = APIRouter(include_in_schema=False)
 def _feed_page(page: PageDep, *, url: str | None = None) -> HTMLResponse:
     assert page.account is not None
     tokens = feeds.tokens_of(page.session, page.account)
-    response = page.render("feed_tokens.html", tokens=tokens, url=url)
-    response.headers["Cache-Control"] = "no-store"  # a new feed address is on this page
-    return response
+    return page.render_private("feed_tokens.html", tokens=tokens, url=url)  # with a new address, once
 
 
 @router.get("/mijn/feed", response_class=HTMLResponse)

@@ -71,10 +71,7 @@ async def save_preferences(request: Request, page: PageDep, runtime: RuntimeDep)
 def unsubscribe_page(page: PageDep, runtime: RuntimeDep, token: Token) -> HTMLResponse:
     """What the link in a mail unsubscribes from, with a button: following the link changes nothing."""
     found = unsubscribe.check(page.session, runtime.settings, token)
-    response = page.render("unsubscribe.html", what=found.what, digest=found.digest, token=token, done=False)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the address
-    return response
+    return page.render_private("unsubscribe.html", what=found.what, digest=found.digest, token=token, done=False)
 
 
 @router.post("/afmelden/{token}", response_class=HTMLResponse)
@@ -82,7 +79,4 @@ def unsubscribe_now(page: PageDep, runtime: RuntimeDep, token: Token) -> HTMLRes
     """Unsubscribe (RFC 8058 one-click: a mail program posts `List-Unsubscribe=One-Click` here). The signed link
     is the proof; no sign-in and no CSRF token, so it works from any mail program."""
     found = unsubscribe.confirm(page.session, runtime.settings, token)
-    response = page.render("unsubscribe.html", what=found.what, digest=found.digest, token=token, done=True)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return page.render_private("unsubscribe.html", what=found.what, digest=found.digest, token=token, done=True)

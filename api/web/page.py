@@ -45,6 +45,13 @@ class Page:
         }
         return templates.TemplateResponse(self.request, template, {**base, **context}, status_code=status_code)
 
+    def render_private(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        """A page that shows a secret once, or has one in its address: no cache keeps it, no Referer passes it on."""
+        response = self.render(template, status_code, **context)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
     def require_me(self) -> Person:
         if self.me is None:
             raise Unauthorized("sign in first")

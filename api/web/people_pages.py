@@ -59,9 +59,8 @@ def _tokens_page(
 ) -> HTMLResponse:
     assert page.account is not None
     tokens = auth.tokens_of(page.session, page.account.id)
-    response = page.render("tokens.html", status, tokens=tokens, secret=secret, errors=errors or {}, typed=typed)
-    response.headers["Cache-Control"] = "no-store"  # a new secret is on this page
-    return response
+    # with a new secret, once
+    return page.render_private("tokens.html", status, tokens=tokens, secret=secret, errors=errors or {}, typed=typed)
 
 
 @router.get("/mijn/sleutels", response_class=HTMLResponse)

@@ -31,8 +31,7 @@ def apply_practice(
     page: PageDep, ref: RefPath, searcher: SearcherDep, csrf: CsrfField = "", note: NoteText = ""
 ) -> Response:
     """'Wij passen dit toe': the signed-in person's organisation applies this practice."""
-    page.check_csrf(csrf)
-    if missing := _required(page, ref, searcher, note=note):
+    if missing := _required(page, csrf, ref, searcher, note=note):
         return missing
     applied = ApplicationCreate(organisation=None, applied_on=date.today(), note=note.strip())
     questions_service.apply_practice(page.session, ref, applied, page.policy)
@@ -44,15 +43,16 @@ def give_feedback(
     page: PageDep, ref: RefPath, searcher: SearcherDep, csrf: CsrfField = "", body: NoteText = ""
 ) -> Response:
     """Collegial feedback on a practice."""
-    page.check_csrf(csrf)
-    if missing := _required(page, ref, searcher, body=body):
+    if missing := _required(page, csrf, ref, searcher, body=body):
         return missing
     questions_service.give_feedback(page.session, ref, body.strip(), page.policy)
     return done(f"/praktijken/{ref}#feedback", "feedback")
 
 
-def _required(page: PageDep, ref: str, searcher: SearcherDep, **typed: str) -> HTMLResponse | None:
-    """The practice page again with "required" beside an empty field and what was typed kept; None: all filled."""
+def _required(page: PageDep, csrf: str, ref: str, searcher: SearcherDep, **typed: str) -> HTMLResponse | None:
+    """After the form's token check: the practice page again with "required" beside an empty field and what was
+    typed kept; None: all filled."""
+    page.check_csrf(csrf)
     empty = {field: t("error.required") for field, text in typed.items() if not text.strip()}
     return _practice(page, ref, searcher, 422, errors=empty, typed=typed) if empty else None
 

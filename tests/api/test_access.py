@@ -13,6 +13,7 @@ import itertools
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx2  # what starlette's TestClient speaks
 import pytest
@@ -190,14 +191,18 @@ def _in_similar(w: World, role: str, kind: str) -> bool:
     return w.practices[kind]["id"] in {h["practice"]["id"] for h in hits.json()}
 
 
-def _asked(w: World, role: str, kind: str) -> bool:
-    word = KINDS[kind][1]
-    response = w.client.post(
-        "/api/v1/ask", json={"question": f"Wie weet iets van het {word}?", "limit": 20}, headers=w.as_role(role)
-    )
+def _ask(w: World, role: str, question: str) -> dict[str, Any]:
+    """What ``/ask`` answers ``role``, checked for leaks (the question itself may come back)."""
+    response = w.client.post("/api/v1/ask", json={"question": question, "limit": 20}, headers=w.as_role(role))
     assert response.status_code == 200, response.text
     assert_no_leak(w, role, response, echo=("question",))
-    body = response.json()
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _asked(w: World, role: str, kind: str) -> bool:
+    word = KINDS[kind][1]
+    body = _ask(w, role, f"Wie weet iets van het {word}?")
     found = w.practices[kind]["id"] in {p["practice"]["id"] for p in body["practices"]}
     if not found:  # not in practices, reasons of people or communities, snippets
         assert word not in str({k: v for k, v in body.items() if k != "question"})
@@ -993,12 +998,7 @@ def _question_listed(w: World, qs: dict[str, dict], role: str, kind: str) -> boo
 
 def _question_asked(w: World, qs: dict[str, dict], role: str, kind: str) -> bool:
     word = QUESTION_KINDS[kind][1]
-    response = w.client.post(
-        "/api/v1/ask", json={"question": f"ervaring met het {word}?", "limit": 20}, headers=w.as_role(role)
-    )
-    assert response.status_code == 200, response.text
-    assert_no_leak(w, role, response, echo=("question",))
-    body = response.json()
+    body = _ask(w, role, f"ervaring met het {word}?")
     found = qs[kind]["id"] in {q["id"] for q in body["questions"]}
     if not found:
         assert word not in str({k: v for k, v in body.items() if k != "question"})
