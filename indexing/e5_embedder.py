@@ -398,8 +398,8 @@ class E5Embedder:
         options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
         options.inter_op_num_threads = 1
         # Threads that wait for work sleep instead of spinning: a spinning thread holds a core that the cross model's
-        # query embedding (at the same time: HybridSearcher.encode) or another search needs. Same vectors; queries
-        # faster beside USE and at 8 clients, documents as fast (benchmarks/pair_embedding.py, docs/capacity.md).
+        # query embedding (at the same time: HybridSearcher.encode) or another search needs. The vectors are the same
+        # (benchmarks/pair_embedding.py measures both ways; docs/capacity.md has the figures).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

