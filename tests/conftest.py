@@ -48,6 +48,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if not item.get_closest_marker(other)]
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """In CI a skip fails the test, unless a ``skipif`` marker declares its condition (the database backend, say):
+    a skip because the machine lacked something (a server, a package, the evaluation data, a calibration) would be
+    a green run that tested less."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if servers.IN_CI and report.skipped and not item.get_closest_marker("skipif"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where a skip must be declared with skipif: {report.longrepr}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    """The same for a whole module skipped while it is collected (``importorskip`` of a missing package)."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if servers.IN_CI and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI: {report.longrepr}"
+
+
 class PgDatabases:
     """Creates throw-away PostgreSQL databases and drops them at the end of the session."""
 
