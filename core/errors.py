@@ -25,6 +25,10 @@ class InvalidInput(PraktijkbankError):
     status, title, type_slug = 422, "Invalid input", "invalid-input"
 
 
+class MissingInput(InvalidInput):
+    """A value that must be given was left empty (a page says "fill this in" beside the field)."""
+
+
 class Conflict(PraktijkbankError):
     status, title, type_slug = 409, "Conflict", "conflict"
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.errors import InvalidInput, NotFound, PreconditionFailed
+from core.errors import InvalidInput, MissingInput, NotFound, PreconditionFailed
 from core.vocab import SECTION_NAMES, DocKind, EventKind, RecognitionLevel, Status, Visibility
 from schemas.practices import PracticeCreate, PracticeRead, PracticeSummary, PracticeUpdate, PracticeVersionRead
 from services import audit, events
@@ -158,7 +158,7 @@ def update(
     changes = data.model_dump(exclude_unset=True, exclude={"note"}, mode="json")
     for required in ("title", "summary", "situation", "approach", "themes", "language", "visibility"):
         if required in changes and changes[required] is None:
-            raise InvalidInput(f"{required} cannot be emptied", field=required)
+            raise MissingInput(f"{required} cannot be emptied", field=required)
     before = (practice.community_id, Visibility(practice.visibility))
     _apply(session, practice, changes)
     session.flush()  # the new community's foreign key, before the check below reads it

@@ -8,7 +8,7 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from core.errors import InvalidInput
+from core.errors import MissingInput
 from core.vocab import RecognitionLevel, Status
 from services import practices
 from services.access import AccessPolicy, Author
@@ -61,7 +61,7 @@ def publish(
 ) -> Practice:
     """Publish with the level the curator assessed; the level is set first, so it is never published unassessed."""
     if not explanation.strip():
-        raise InvalidInput("explain the recognition level", field="comment")
+        raise MissingInput("explain the recognition level", field="comment")
     practices.set_recognition(
         session, practice_id, level, explanation=explanation.strip(), reassess_on=None, policy=policy,
         if_match=if_match,
@@ -74,7 +74,7 @@ def send_back(
 ) -> Practice:
     """Back to draft, with the curator's comment kept in the version history and the audit log."""
     if not comment.strip():
-        raise InvalidInput("say what should change", field="comment")
+        raise MissingInput("say what should change", field="comment")
     return practices.transition(
         session, practice_id, Status.DRAFT, policy=policy, if_match=if_match, note=f"teruggestuurd: {comment.strip()}"
     )

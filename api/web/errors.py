@@ -29,6 +29,9 @@ def render(request: Request, status: int, exc: Exception | None) -> Response:
     shown = status if has(f"error.{status}.title") else (500 if status >= 500 else 400)
     csrf = isinstance(exc, PraktijkbankError) and exc.field == "csrf"
     context = {
+        **getattr(request.state, "layout", {}),  # who is signed in, when the page's dependency got that far
+        "csrf": getattr(request.state, "csrf_token", ""),
+        "unread": lambda: 0,  # no count: the request's database session may be gone
         "status": shown,
         "text_key": "error.csrf" if csrf else f"error.{shown}.text",
         "reference": getattr(request.state, "request_id", None),

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from api.web.texts import t
-from core.errors import Conflict, InvalidInput, InvalidTransition, PraktijkbankError
+from core.errors import Conflict, InvalidInput, InvalidTransition, MissingInput, PraktijkbankError
 
 # The refusals a form shows beside its fields, with their status: wrong input (422), a clash with what exists or a
 # status move the workflow does not allow (409). Every other refusal (403, 404…) is the page of its status, as for
@@ -47,4 +47,6 @@ def parse(
 def domain_errors(exc: PraktijkbankError) -> dict[str, str]:
     """A refusal of a service, beside the field it names (its text is not shown: the API's is English)."""
     field = (exc.field or "form").split("[")[0]
+    if isinstance(exc, MissingInput):
+        return {field: t("error.required")}
     return {field: t(f"error.{exc.status}.text") if exc.status != 422 else t("error.invalid")}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Annotated, Any
 
 from fastapi import Depends, Form, Request
@@ -65,7 +66,10 @@ class Page:
 
 async def get_page(request: Request, session: SessionDep, policy: PolicyDep, account: AccountDep) -> Page:
     me = await run_in_threadpool(auth.person_of, session, account) if account is not None else None
-    return Page(request, session, policy, account, me, getattr(request.state, "csrf_token", "") or "")
+    page = Page(request, session, policy, account, me, getattr(request.state, "csrf_token", "") or "")
+    # An error page of this request still shows who is signed in (api.web.errors), without asking the database.
+    request.state.layout = {"me": SimpleNamespace(name=me.name) if me else None, "reviewer": policy.reviews}
+    return page
 
 
 PageDep = Annotated[Page, Depends(get_page)]

@@ -119,6 +119,7 @@ def test_a_form_refused_for_who_sends_it_is_the_403_page_not_the_form_again(worl
             "comment": "Graag anders."}  # fmt: skip
     refused = stranger.post(f"/praktijken/{practice['slug']}/beoordeling", data=form)
     assert is_dutch_page(refused, 403, "Geen toegang"), (refused.status_code, refused.text[:300])
+    assert "Ingelogd als Vera Vrager" in refused.text and "Inloggen" not in refused.text  # still signed in
     edit = {"csrf": csrf_of(shown.text), "version": str(practice["version"]), "title": "Anders", "summary": "Anders.",
             "situation": "Anders.", "approach": "Anders.", "themes": "wmo", "visibility": "public", "language": "nl"}  # fmt: skip
     refused = stranger.post(f"/praktijken/{practice['slug']}/bewerken", data=edit)
@@ -127,6 +128,19 @@ def test_a_form_refused_for_who_sends_it_is_the_403_page_not_the_form_again(worl
     assert is_dutch_page(missing, 404, "Pagina niet gevonden"), missing.status_code
     after = world.api("admin").get(f"/api/v1/practices/{practice['slug']}").json()
     assert (after["version"], after["status"], after["title"]) == (1, "published", "Ochtendloop")
+
+
+def test_a_review_without_its_explanation_asks_for_it_beside_the_form(world: World) -> None:
+    body = practice_body(title="Samen koken in de wijk", community="kring-regels", status="in_review")
+    created = world.api("admin").post("/api/v1/practices", json=body)
+    assert created.status_code == 201, created.text
+    curator = world.browser("kurator")
+    queue = curator.get("/beoordelen").text
+    form = {"csrf": csrf_of(queue), "version": str(created.json()["version"]), "action": "publish", "comment": " "}
+    refused = curator.post(f"/praktijken/{created.json()['slug']}/beoordeling", data=form)
+    assert refused.status_code == 422 and "Samen koken in de wijk" in refused.text
+    assert f'id="fout-comment-{created.json()["id"]}"' in refused.text and "Vul dit veld in." in refused.text
+    assert world.api("admin").get(f"/api/v1/practices/{created.json()['slug']}").json()["status"] == "in_review"
 
 
 def test_the_asker_and_an_admin_may_accept_an_answer_and_others_see_no_button(world: World) -> None:

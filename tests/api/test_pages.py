@@ -321,7 +321,7 @@ def test_review_publishes_with_a_recognition_level(site: Site) -> None:
     version = re.search(rf'/praktijken/{slug}/beoordeling".*?name="version" value="(\d+)"', queue, re.S).group(1)  # type: ignore[union-attr]
     decision = {"csrf": csrf_of(queue), "version": version, "action": "publish", "level": "goed_beschreven"}
     refused = curator.post(f"/praktijken/{slug}/beoordeling", data=decision)
-    assert refused.status_code == 422 and "Dit klopt niet." in refused.text  # the level needs its explanation
+    assert refused.status_code == 422 and "Vul dit veld in." in refused.text  # the level needs its explanation
     decision["comment"] = "Doel, doelgroep en aanpak zijn helder beschreven."
     published = curator.post(f"/praktijken/{slug}/beoordeling", data=decision)
     assert published.status_code == 200 and "Gepubliceerd." in published.text
