@@ -210,6 +210,11 @@ def send_digest(context: JobContext, job: Job) -> str:
             .order_by(Notification.created_at, Notification.id)
         )
     )
+    mailed = _mailed_on_their_own(session, notes)
+    for note in notes:
+        if note.id in mailed:
+            logger.info("%s leaves out notification %s: it was mailed on its own", job.key, note.id)
+    notes = [note for note in notes if note.id not in mailed]
     policy = AccessPolicy(auth.viewer_for(session, account))
     made, skipped = content.items(session, notes, policy, context.settings.base_url)
     for left_out in skipped:
@@ -224,6 +229,18 @@ def send_digest(context: JobContext, job: Job) -> str:
     outcome = deliver(context, job, message)
     state.last_sent_at = now  # committed with the job's "sent"
     return f"{outcome}: {len(made)} notifications"
+
+
+def _mailed_on_their_own(session: Session, notes: list[Notification]) -> set[uuid.UUID]:
+    """Of ``notes``, those a direct mail was (or may have been) sent for, before their person chose a digest for
+    their kind: one mail per item per person."""
+    keys = {f"mail:{note.id}": note.id for note in notes}
+    if not keys:
+        return set()
+    sent = select(Job.key).where(
+        Job.kind == MAIL_JOB, Job.key.in_(keys), Job.outcome.in_(("sent", SENT_AGAIN, SENDING))
+    )
+    return {keys[key] for key in session.scalars(sent)}
 
 
 def deliver(context: JobContext, job: Job, message: EmailMessage) -> str:

@@ -131,6 +131,23 @@ def test_what_was_read_or_may_no_longer_be_read_is_left_out_and_an_empty_digest_
     assert last_sent(mail, ine) is None  # nothing sent, nothing recorded
 
 
+def test_an_item_already_mailed_on_its_own_is_not_mailed_again_in_a_digest(mail: Outbox, receiver: Receiver) -> None:
+    """One mail per item per person, also when its person moves a kind from direct mail to a digest."""
+    ine = mail.person("ine")
+    mail.choose(ine, feedback=MailFrequency.DIRECT)
+    mail.notify(ine, NotificationKind.FEEDBACK, mail.question(title="Eerst los gemaild"))
+    mail.drain()
+    (direct,) = receiver.messages()
+    assert "Eerst los gemaild" in direct.text
+    mail.choose(ine, feedback=DAILY)  # unread still: she now wants a daily digest instead
+    mail.notify(ine, NotificationKind.FEEDBACK, mail.question(title="Daarna pas gebeurd"))
+    queue_digest(mail, ine)
+    mail.drain()
+    assert len(receiver.messages()) == 2
+    digest = receiver.messages()[1]
+    assert "Daarna pas gebeurd" in digest.text and "Eerst los gemaild" not in digest.text
+
+
 def test_the_send_is_recorded_only_once_the_server_has_the_digest(mail: Outbox, receiver: Receiver) -> None:
     ine = mail.person("ine")
     mail.notify(ine, NotificationKind.APPLIED, mail.question())
