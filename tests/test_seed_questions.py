@@ -10,6 +10,9 @@ from fastapi.testclient import TestClient
 
 from tests.crosslingual import bridges, language_of
 
+# Ranking does not depend on the SQL backend (as tests/test_search_quality.py and tests/test_long_cases.py)
+pytestmark = pytest.mark.sqlite_pass
+
 QUESTIONS = [
     entry
     for path in sorted((Path(__file__).parent / "data").glob("questions_*.yaml"))

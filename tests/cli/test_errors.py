@@ -59,6 +59,7 @@ def test_export_into_a_folder(env: dict[str, str], tmp_path: Path) -> None:
     fails(["export", str(tmp_path)], env, "is a directory", code=2)
 
 
+@pytest.mark.sqlite_pass  # the model fails to load: the database plays no part
 @pytest.mark.parametrize("command", [["status"], ["reindex"], ["import", "seed_practices"], ["worker"]])
 def test_commands_that_load_the_model_name_an_unknown_model(env: dict[str, str], command: list[str]) -> None:
     env = {**env, "PRAKTIJKBANK_EMBEDDING_MODEL": "/nergens/geen-model"}
@@ -69,6 +70,7 @@ def test_a_bad_setting_is_one_line(env: dict[str, str]) -> None:
     fails(["status"], {**env, "PRAKTIJKBANK_RRF_K": "veel"}, "invalid setting: rrf_k")
 
 
+@pytest.mark.sqlite_pass  # on the data folder's own SQLite file in either pass: the same run twice
 def test_migration_log_only_with_verbose(tmp_path: Path) -> None:
     def demo(*flags: str, folder: str) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "PRAKTIJKBANK_DATA_DIR": str(tmp_path / folder)}
@@ -82,6 +84,7 @@ def test_migration_log_only_with_verbose(tmp_path: Path) -> None:
     assert "Running upgrade" in demo("--verbose", folder="verbose").stderr
 
 
+@pytest.mark.sqlite_pass  # on the data folder's own SQLite file in either pass: the same run twice
 def test_a_command_logs_nothing_unless_asked(tmp_path: Path) -> None:
     """`status` loads the models: their INFO lines stay out of a person's terminal unless --verbose."""
 

@@ -15,6 +15,10 @@ from storage.database import make_engine, make_session_factory, unit_of_work
 from tests.cli.test_transfer import env_for
 from tests.conftest import PgDatabases
 
+# How the password is read (stdin, the terminal), not the database: `users create` on PostgreSQL is in
+# tests/cli/test_errors.py and tests/cli/test_transfer.py.
+pytestmark = pytest.mark.sqlite_pass
+
 PASSWORD = "een lang wachtwoord, met spaties"
 
 

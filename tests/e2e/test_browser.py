@@ -15,6 +15,8 @@ from tests.e2e.service import serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
+pytestmark = pytest.mark.sqlite_pass  # what a browser sees of a page, not the database
+
 
 @pytest.fixture(scope="module")
 def site(seeded_runtime: Runtime) -> Iterator[str]:

@@ -9,6 +9,8 @@ from indexing.highlight import QueryTerms, make_snippet
 from indexing.lexical import LexicalEncoder
 from indexing.scaffolding import without_scaffolding
 
+pytestmark = pytest.mark.sqlite_pass  # the lexical encoders and highlights: no database at all
+
 MOTHER = (
     "Een moeder van drie kinderen belt in paniek: de energieleverancier dreigt af te sluiten, ze heeft een "
     "betalingsregeling bij de woningcorporatie die ze niet kan nakomen en ze durft haar post niet meer te openen. "

@@ -18,6 +18,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from services.mail import transport
 from tests.smtp import Receiver, free_port
 
+pytestmark = pytest.mark.sqlite_pass  # the connection to the mail server: no database at all
+
 USER, PASSWORD = "praktijkbank", "geheim w@chtwoord"
 
 
