@@ -158,6 +158,33 @@ def cross_embedder() -> Embedder | None:
     return Memo(load_embedder(TEST_PROFILE.cross)) if TEST_PROFILE.cross else None  # type: ignore[return-value]
 
 
+@pytest.fixture(scope="session")
+def loaded_models(embedder: Embedder, cross_embedder: Embedder | None) -> dict[str, Embedder]:
+    """The session's models by name, to which ``shared_models`` adds any other it is asked for."""
+    models = {TEST_PROFILE.model: embedder}
+    if TEST_PROFILE.cross and cross_embedder is not None:
+        models[TEST_PROFILE.cross] = cross_embedder
+    return models
+
+
+@pytest.fixture
+def shared_models(monkeypatch: pytest.MonkeyPatch, loaded_models: dict[str, Embedder]) -> None:
+    """Code that loads its models by name itself (a CLI command's runtime, an app without a runtime) gets the
+    session's: each model loaded once, each text encoded once (``Memo``). The batch size and thread count a
+    caller asks for are the real model's business and are not applied to a shared one; a name that fails to load
+    fails as before."""
+    import indexing.factory
+    import services.runtime
+
+    def load(model: str, **_options: object) -> Embedder:
+        if model not in loaded_models:
+            loaded_models[model] = Memo(load_embedder(model))  # type: ignore[assignment]
+        return loaded_models[model]
+
+    monkeypatch.setattr(services.runtime, "load_embedder", load)
+    monkeypatch.setattr(indexing.factory, "load_embedder", load)
+
+
 def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "data_dir": data_dir,

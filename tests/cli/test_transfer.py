@@ -20,6 +20,8 @@ SAMPLE = (
     "intervisie-incidentmethode-leercoaches",  # community visibility: exported too
     "sexting-incidenten-op-school-afhandelen",  # a draft
 )
+# The commands load the test profile's models by name: they get the session's (``shared_models``, conftest).
+pytestmark = pytest.mark.usefixtures("shared_models")
 
 
 @pytest.fixture
